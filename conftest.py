@@ -1,0 +1,10 @@
+"""Test configuration shared by the test suite and the doctests."""
+
+import os
+
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+os.environ.setdefault("KERAS_HOME", os.path.join(os.path.dirname(__file__), ".keras_test_home"))
+
+import matplotlib
+
+matplotlib.use("Agg")

@@ -1,0 +1,25 @@
+"""skxray: pneumonia detection on chest X-rays, as scikit-learn estimators on Keras 3."""
+
+from ._augment import XrayAugmenter
+from ._decode import IMAGE_EXTENSIONS, ImageLoadError, decode_image
+from ._io import ImageDirLoader, load_image_folder, patient_id
+from ._metrics import TrainingHistoryDisplay, binary_scores, plot_learning_curves
+from ._scratch import ScratchCNNClassifier
+from ._show_versions import show_versions
+from ._version import __version__
+
+__all__ = [
+    "IMAGE_EXTENSIONS",
+    "ImageDirLoader",
+    "ImageLoadError",
+    "ScratchCNNClassifier",
+    "TrainingHistoryDisplay",
+    "XrayAugmenter",
+    "__version__",
+    "binary_scores",
+    "decode_image",
+    "load_image_folder",
+    "patient_id",
+    "plot_learning_curves",
+    "show_versions",
+]

@@ -1,0 +1,227 @@
+"""The scikeras-based base class shared by skxray's image classifiers."""
+
+import numbers
+
+import keras
+import numpy as np
+from scikeras._utils import (
+    get_optimizer_class,
+    route_params,
+    try_to_convert_strings_to_classes,
+    unflatten_params,
+)
+from scikeras.wrappers import KerasClassifier
+from sklearn.model_selection import train_test_split
+from sklearn.utils import ClassifierTags
+
+from ._augment import XrayAugmenter
+from ._callbacks import EpochScores
+
+_ROUTING_PREFIXES = ("optimizer__", "fit__", "predict__", "callbacks__")
+
+
+class BaseXrayClassifier(KerasClassifier):
+    """Common machinery of skxray's image classifiers (not for direct use).
+
+    It repairs scikeras 0.13 on scikit-learn >= 1.7 (classifier tags), takes
+    images ``(n, H, W)`` or ``(n, H, W, C)`` (float in [0, 1] or uint8),
+    records the image shape at fit and checks it at predict, seeds
+    everything from ``random_state``, applies ``augmenter`` to training
+    batches only, holds out a stratified validation split, scores it each
+    epoch and stops early on request. Subclasses implement
+    ``_build_network(inputs)`` returning the feature tensor fed to the head.
+    """
+
+    # scikeras reads these; they are fixed for skxray, hence not parameters.
+    model = None
+    build_fn = None
+    warm_start = False
+    loss = None
+    metrics = None
+    _routing_prefixes = {"optimizer", "fit", "predict", "callbacks"}
+
+    def _store_routed(self, routed):
+        for key in routed:
+            if not key.startswith(_ROUTING_PREFIXES):
+                raise TypeError(
+                    f"{type(self).__name__}.__init__() got an unexpected keyword argument "
+                    f"{key!r}; only routed parameters ({', '.join(_ROUTING_PREFIXES)}...) "
+                    "may be added."
+                )
+        vars(self).update(routed)
+
+    # ------------------------------------------------------------------ tags
+    def __sklearn_tags__(self):
+        # scikeras 0.13 puts ClassifierMixin right of BaseEstimator, so on
+        # scikit-learn >= 1.7 it is silently not a classifier. Repair it here.
+        tags = super().__sklearn_tags__()
+        tags.estimator_type = "classifier"
+        tags.classifier_tags = ClassifierTags()
+        tags.target_tags.required = True
+        tags.input_tags.three_d_array = True
+        tags.non_deterministic = self.random_state is None
+        return tags
+
+    def __repr__(self, N_CHAR_MAX=700):
+        from sklearn.base import BaseEstimator
+
+        return BaseEstimator.__repr__(self, N_CHAR_MAX)
+
+    # ------------------------------------------------------------ validation
+    def _validate_data(self, X=None, y=None, reset=False, y_numeric=False):
+        if X is not None:
+            X = self._check_images(X)
+        return super()._validate_data(X, y, reset=reset, y_numeric=y_numeric)
+
+    def _check_images(self, X):
+        if isinstance(X, (list, tuple)) and X and isinstance(X[0], str):
+            raise TypeError(
+                f"{type(self).__name__} takes image arrays, not file paths; put an "
+                "ImageDirLoader in front of it in a Pipeline."
+            )
+        X = np.asarray(X)
+        if X.ndim not in (3, 4):
+            raise ValueError(
+                f"{type(self).__name__} expects images of shape (n_samples, height, width) or "
+                f"(n_samples, height, width, channels); got a {X.ndim}-D array of shape "
+                f"{X.shape}."
+            )
+        if X.shape[0] == 0:
+            raise ValueError(f"X is empty (shape {X.shape}): at least one image is needed.")
+        if X.ndim == 3:
+            X = X[..., None]
+        return X
+
+    @property
+    def image_shape_(self):
+        """``(height, width, channels)`` of the images seen at fit."""
+        return tuple(self.X_shape_[1:])
+
+    # ------------------------------------------------------------ the model
+    def _make_optimizer(self):
+        optimizer = self.optimizer
+        if isinstance(optimizer, str):
+            try:
+                keras.optimizers.get(optimizer)
+            except ValueError:
+                raise ValueError(
+                    f"Unknown optimizer {optimizer!r}: use a Keras optimizer name such as "
+                    "'adam', 'sgd' or 'rmsprop', or an optimizer instance."
+                ) from None
+        optimizer = try_to_convert_strings_to_classes(optimizer, get_optimizer_class)
+        routed = route_params(
+            self.get_params(), destination="optimizer", pass_filter=set(), strict=True
+        )
+        return unflatten_params(items=optimizer, params=routed)
+
+    def _keras_build_fn(self, meta):
+        keras.backend.clear_session()  # drop graphs of earlier fits
+        n_classes = meta["n_classes_"]
+        binary = n_classes == 2
+        inputs = keras.Input(shape=meta["X_shape_"][1:], name="image")
+        x = inputs
+        if meta["X_dtype_"] == np.uint8:
+            x = keras.layers.Rescaling(1.0 / 255, name="rescale")(x)
+        if self.augmenter is not None:
+            if not isinstance(self.augmenter, XrayAugmenter):
+                raise TypeError(
+                    f"augmenter must be an XrayAugmenter or None, got "
+                    f"{type(self.augmenter).__name__}."
+                )
+            for layer in self.augmenter.build_layers(seed=self._random_state):
+                x = layer(x)
+        features = self._build_network(x)
+        outputs = self._build_head(features, 1 if binary else n_classes)
+        model = keras.Model(inputs, outputs, name=type(self).__name__)
+        smoothing = float(self.label_smoothing)
+        if binary:
+            loss = keras.losses.BinaryCrossentropy(label_smoothing=smoothing)
+            metrics = [
+                keras.metrics.Precision(name="precision"),
+                keras.metrics.Recall(name="recall"),
+                keras.metrics.AUC(name="roc_auc"),
+            ]
+        else:
+            if smoothing:
+                raise ValueError("label_smoothing is supported for binary problems only.")
+            loss = keras.losses.SparseCategoricalCrossentropy()
+            metrics = [keras.metrics.SparseCategoricalAccuracy(name="accuracy")]
+        model.compile(optimizer=self._make_optimizer(), loss=loss, metrics=metrics)
+        return model
+
+    def _predict_raw(self, X, **kwargs):
+        # Prediction is quiet unless predict__verbose asks otherwise.
+        kwargs.setdefault("verbose", getattr(self, "predict__verbose", 0))
+        return super()._predict_raw(X, **kwargs)
+
+    # --------------------------------------------------------------- fitting
+    def fit(self, X, y, sample_weight=None, *, validation_data=None):
+        """Train the network from scratch on images ``X`` and labels ``y``.
+
+        Parameters
+        ----------
+        X : ndarray of shape (n_samples, height, width[, channels])
+            Images, float in [0, 1] or uint8.
+        y : array-like of shape (n_samples,)
+            Labels, e.g. 0 = NORMAL, 1 = PNEUMONIA.
+        sample_weight : array-like of shape (n_samples,), default=None
+            Per-sample weights, multiplied by ``class_weight``'s.
+        validation_data : (X_val, y_val), default=None
+            Explicit validation data, scored each epoch; overrides
+            ``validation_split``.
+
+        Returns
+        -------
+        self : object
+            The fitted estimator.
+        """
+        _, counts = np.unique(np.asarray(y), return_counts=True)
+        if len(counts) < 2:
+            raise ValueError(
+                f"y contains a single class ({np.unique(np.asarray(y)).tolist()}); a classifier "
+                "needs at least two."
+            )
+        if not (isinstance(self.validation_split, numbers.Real) and 0 <= self.validation_split < 1):
+            raise ValueError(f"validation_split must be in [0, 1), got {self.validation_split!r}.")
+        self._validation_data = validation_data
+        try:
+            super().fit(X, y, sample_weight=sample_weight)
+        finally:
+            del self._validation_data
+        return self
+
+    def _split_validation(self, X, y, sample_weight):
+        if self._validation_data is not None:
+            X_val, y_val = self._validation_data
+            X_val, _ = self._validate_data(X_val)
+            y_val = self.target_encoder_.transform(np.asarray(y_val))
+            return X, y, sample_weight, (X_val, y_val)
+        if not self.validation_split:
+            return X, y, sample_weight, None
+        labels = y.ravel() if y.ndim == 2 and y.shape[1] == 1 else np.argmax(y, axis=1)
+        index = np.arange(len(X))
+        train, val = train_test_split(
+            index, test_size=self.validation_split, stratify=labels, random_state=self._random_state
+        )
+        weights = None if sample_weight is None else sample_weight[train]
+        return X[train], y[train], weights, (X[val], y[val])
+
+    def _fit_keras_model(self, X, y, sample_weight, warm_start, epochs, initial_epoch, **kwargs):
+        X, y, sample_weight, validation = self._split_validation(X, y, sample_weight)
+        if self.early_stopping and validation is None:
+            raise ValueError(
+                "early_stopping=True needs validation data: set "
+                "validation_split > 0 or pass fit(..., validation_data=...)."
+            )
+        extra = [EpochScores()]
+        if self.early_stopping:
+            extra.append(
+                keras.callbacks.EarlyStopping(
+                    monitor="val_loss", patience=self.patience, restore_best_weights=True
+                )
+            )
+        self._fit_callbacks = extra + list(self._fit_callbacks)
+        kwargs.update(validation_data=validation, validation_split=0.0)
+        super()._fit_keras_model(X, y, sample_weight, warm_start, epochs, initial_epoch, **kwargs)
+        self.history_ = {key: [float(v) for v in values] for key, values in self.history_.items()}
+        self.n_epochs_ = len(self.history_["loss"])

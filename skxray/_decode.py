@@ -1,0 +1,207 @@
+"""Decoding one image file into a resized array, with a clear error for bad input."""
+
+import io
+import os
+
+import cv2
+import numpy as np
+from PIL import Image, ImageOps, UnidentifiedImageError
+
+IMAGE_EXTENSIONS = (".jpeg", ".jpg", ".png", ".bmp", ".tif", ".tiff")
+
+_INTERPOLATIONS = {
+    "nearest": cv2.INTER_NEAREST,
+    "bilinear": cv2.INTER_LINEAR,
+    "bicubic": cv2.INTER_CUBIC,
+    "area": cv2.INTER_AREA,
+    "lanczos": cv2.INTER_LANCZOS4,
+}
+_RESIZE_MODES = ("stretch", "pad")
+_COLOR_MODES = {"grayscale": 1, "rgb": 3}
+_EXIF_ORIENTATION = 0x0112
+
+
+class ImageLoadError(ValueError):
+    """Raised when an image file cannot be read or decoded.
+
+    The message always names the file and the problem. It subclasses
+    :class:`ValueError`, so ``except ValueError`` catches it too.
+
+    Examples
+    --------
+    >>> from skxray import ImageLoadError
+    >>> issubclass(ImageLoadError, ValueError)
+    True
+    """
+
+
+def _check_choice(name, value, choices):
+    if value not in choices:
+        raise ValueError(f"{name}={value!r} is not supported; choose one of {sorted(choices)}.")
+
+
+def _check_size(image_size):
+    if isinstance(image_size, (int, np.integer)):
+        image_size = (int(image_size), int(image_size))
+    try:
+        height, width = (int(v) for v in image_size)
+    except (TypeError, ValueError):
+        raise ValueError(
+            f"image_size must be an int or a (height, width) pair, got {image_size!r}."
+        ) from None
+    if height < 1 or width < 1:
+        raise ValueError(f"image_size must be positive, got {image_size!r}.")
+    return height, width
+
+
+def _to_unit_float(array):
+    """Scale an integer or float array to [0, 1] by its dtype's range."""
+    if array.dtype == np.uint8:
+        return array.astype(np.float32) / 255.0
+    if array.dtype == np.uint16 or array.dtype.kind in "iu":
+        return np.clip(array.astype(np.float32) / 65535.0, 0.0, 1.0)
+    if array.dtype == bool:
+        return array.astype(np.float32)
+    return np.clip(array.astype(np.float32), 0.0, 1.0)
+
+
+def _pil_to_array(image, channels):
+    """Convert any Pillow mode to a float32 (H, W, channels) array in [0, 1]."""
+    mode = image.mode
+    if mode in ("I;16", "I;16B", "I;16L", "I", "F"):
+        array = _to_unit_float(np.asarray(image))
+        return array[..., None] if channels == 1 else np.repeat(array[..., None], 3, axis=-1)
+    if (
+        mode == "LA"
+        or mode == "RGBA"
+        or mode == "PA"
+        or (mode == "P" and "transparency" in image.info)
+    ):
+        # Composite transparent pixels onto black, the background of an X-ray.
+        rgba = image.convert("RGBA")
+        background = Image.new("RGBA", rgba.size, (0, 0, 0, 255))
+        image = Image.alpha_composite(background, rgba)
+    image = image.convert("L" if channels == 1 else "RGB")
+    array = np.asarray(image, dtype=np.float32) / 255.0
+    return array[..., None] if channels == 1 else array
+
+
+def _resize(array, size, resize, interpolation):
+    """Resize (H, W, C) ``array`` to ``size`` by stretching or padding."""
+    height, width = size
+    flag = _INTERPOLATIONS[interpolation]
+    channels = array.shape[-1]
+    if array.shape[:2] == (height, width):
+        return array
+    if resize == "stretch":
+        out = cv2.resize(array, (width, height), interpolation=flag)
+        return out.reshape(height, width, channels)
+    scale = min(height / array.shape[0], width / array.shape[1])
+    new_h = max(1, round(array.shape[0] * scale))
+    new_w = max(1, round(array.shape[1] * scale))
+    inner = cv2.resize(array, (new_w, new_h), interpolation=flag).reshape(new_h, new_w, channels)
+    out = np.zeros((height, width, channels), dtype=array.dtype)
+    top, left = (height - new_h) // 2, (width - new_w) // 2
+    out[top : top + new_h, left : left + new_w] = inner
+    return out
+
+
+def _fast_decode(data, image, channels):
+    """Decode plain 8-bit JPEG/PNG/BMP with OpenCV, or return None to use Pillow."""
+    if image.format not in ("JPEG", "PNG", "BMP") or image.mode not in ("L", "RGB"):
+        return None
+    if image.format == "JPEG" and not data.rstrip(b"\x00").endswith(b"\xff\xd9"):
+        return None  # possibly truncated: Pillow reports it precisely
+    if image.format == "PNG" and not data.endswith(b"IEND\xaeB`\x82"):
+        return None
+    if image.getexif().get(_EXIF_ORIENTATION, 1) != 1:
+        return None
+    flag = cv2.IMREAD_GRAYSCALE if channels == 1 else cv2.IMREAD_COLOR
+    array = cv2.imdecode(np.frombuffer(data, np.uint8), flag | cv2.IMREAD_IGNORE_ORIENTATION)
+    if array is None:
+        return None
+    if channels == 3:
+        array = cv2.cvtColor(array, cv2.COLOR_BGR2RGB)
+    return array
+
+
+def decode_image(
+    path, image_size=None, *, color_mode="grayscale", resize="stretch", interpolation="area"
+):
+    """Read one image file into a float32 array ``(H, W, C)`` in [0, 1].
+
+    JPEG, PNG, BMP and TIFF files in 8 or 16 bits and in Pillow modes
+    ``1, L, LA, I, I;16, F, P, RGB, RGBA, CMYK`` are read. The EXIF orientation
+    is applied. Transparent pixels are composited onto black.
+
+    Parameters
+    ----------
+    path : str or path-like
+        The image file.
+    image_size : int or (int, int), default=None
+        Output ``(height, width)``; an int means a square. ``None`` keeps the
+        file's own size.
+    color_mode : {"grayscale", "rgb"}, default="grayscale"
+        One channel (luma) or three.
+    resize : {"stretch", "pad"}, default="stretch"
+        ``"stretch"`` ignores the aspect ratio; ``"pad"`` keeps it and pads
+        with black to the requested size.
+    interpolation : {"area", "bilinear", "bicubic", "nearest", "lanczos"}, default="area"
+        Resampling filter (``"area"`` is best for downscaling).
+
+    Returns
+    -------
+    image : ndarray of shape (H, W, C), dtype float32
+
+    Raises
+    ------
+    ImageLoadError
+        If the file is missing, unreadable, empty, not an image, truncated or
+        corrupt, or larger than Pillow's decompression-bomb limit
+        (``PIL.Image.MAX_IMAGE_PIXELS``). The message names the file.
+
+    Examples
+    --------
+    >>> from skxray import decode_image
+    >>> from skxray.datasets import load_sample_xrays
+    >>> path = load_sample_xrays().paths[0]
+    >>> decode_image(path, 64).shape
+    (64, 64, 1)
+    """
+    _check_choice("color_mode", color_mode, _COLOR_MODES)
+    _check_choice("resize", resize, _RESIZE_MODES)
+    _check_choice("interpolation", interpolation, _INTERPOLATIONS)
+    size = None if image_size is None else _check_size(image_size)
+    channels = _COLOR_MODES[color_mode]
+    path = os.fspath(path)
+    try:
+        with open(path, "rb") as handle:
+            data = handle.read()
+    except OSError as exc:
+        raise ImageLoadError(f"{path}: cannot read file ({exc.strerror or exc}).") from exc
+    if not data:
+        raise ImageLoadError(f"{path}: file is empty (0 bytes).")
+    try:
+        with Image.open(io.BytesIO(data)) as image:
+            width, height = image.size
+            if width * height > Image.MAX_IMAGE_PIXELS:
+                raise Image.DecompressionBombError(
+                    f"{width}x{height} pixels exceeds the limit of {Image.MAX_IMAGE_PIXELS} "
+                    "(PIL.Image.MAX_IMAGE_PIXELS)"
+                )
+            array = _fast_decode(data, image, channels)
+            if array is None:
+                image.load()
+                array = _pil_to_array(ImageOps.exif_transpose(image), channels)
+    except UnidentifiedImageError as exc:
+        raise ImageLoadError(f"{path}: not a recognised image file.") from exc
+    except Image.DecompressionBombError as exc:
+        raise ImageLoadError(f"{path}: refused as a possible decompression bomb: {exc}.") from exc
+    except (OSError, SyntaxError, ValueError) as exc:
+        raise ImageLoadError(f"{path}: corrupt or truncated image ({exc}).") from exc
+    array = array.reshape(array.shape[0], array.shape[1], channels)
+    if size is not None:
+        array = _resize(array, size, resize, interpolation)
+    if array.dtype == np.uint8:
+        array = array.astype(np.float32) * np.float32(1 / 255)
+    return array

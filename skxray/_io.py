@@ -1,0 +1,406 @@
+"""Image-folder loading: ``load_image_folder`` and the ``ImageDirLoader`` transformer."""
+
+import os
+import re
+import warnings
+from pathlib import Path
+
+import numpy as np
+from joblib import Parallel, delayed, effective_n_jobs
+from sklearn.base import BaseEstimator, TransformerMixin
+from sklearn.utils import Bunch
+
+from ._decode import (
+    _COLOR_MODES,
+    _INTERPOLATIONS,
+    _RESIZE_MODES,
+    IMAGE_EXTENSIONS,
+    ImageLoadError,
+    _check_choice,
+    _check_size,
+    decode_image,
+)
+
+POSITIVE_CLASS = "PNEUMONIA"
+_PATIENT_PATTERNS = (
+    re.compile(r"^(person\d+)_"),  # person1946_bacteria_4874.jpeg
+    re.compile(r"(?:^|-)(IM-\d+)-"),  # IM-0115-0001.jpeg, NORMAL2-IM-1427-0001.jpeg
+)
+
+
+def patient_id(path):
+    """Return the patient ID carried by a file name of the Kermany et al. dataset.
+
+    ``person1946_bacteria_4874.jpeg`` gives ``"person1946"``;
+    ``IM-0115-0001.jpeg`` and ``NORMAL2-IM-0115-0001.jpeg`` both give
+    ``"IM-0115"`` (merging them can only make grouped splits stricter).
+    Other names give their stem, so each such image is its own group.
+
+    Parameters
+    ----------
+    path : str or path-like
+        A file path or name.
+
+    Returns
+    -------
+    str
+
+    Examples
+    --------
+    >>> from skxray import patient_id
+    >>> patient_id("train/PNEUMONIA/person1946_bacteria_4874.jpeg")
+    'person1946'
+    >>> patient_id("NORMAL2-IM-1427-0001.jpeg")
+    'IM-1427'
+    """
+    name = os.path.basename(os.fspath(path))
+    for pattern in _PATIENT_PATTERNS:
+        match = pattern.search(name)
+        if match:
+            return match.group(1)
+    return os.path.splitext(name)[0]
+
+
+def _check_on_error(on_error):
+    _check_choice("on_error", on_error, ("raise", "skip"))
+
+
+def _report(problem, on_error, skipped):
+    if on_error == "raise":
+        raise ImageLoadError(problem)
+    warnings.warn(f"Skipping {problem}", UserWarning, stacklevel=3)
+    skipped.append(problem)
+
+
+def _list_class_dir(class_dir, on_error, skipped):
+    files = []
+    try:
+        entries = sorted(os.scandir(class_dir), key=lambda e: e.name)
+    except OSError as exc:
+        raise ImageLoadError(f"{class_dir}: cannot list folder ({exc.strerror}).") from exc
+    for entry in entries:
+        if entry.name.startswith("."):
+            continue
+        path = entry.path
+        try:
+            is_file = entry.is_file()  # follows symlinks; a loop raises OSError
+            if not is_file and entry.is_symlink():
+                os.stat(path)  # dangling or looping link: raise its own error
+        except OSError as exc:
+            _report(f"{path}: broken or looping symbolic link ({exc.strerror}).", on_error, skipped)
+            continue
+        if not is_file:
+            kind = "a folder" if entry.is_dir() else "not a regular file"
+            _report(
+                f"{path}: {kind}, not an image file (nested folders are not searched).",
+                on_error,
+                skipped,
+            )
+            continue
+        if not entry.name.lower().endswith(IMAGE_EXTENSIONS):
+            _report(
+                f"{path}: unknown extension; expected one of {', '.join(IMAGE_EXTENSIONS)}.",
+                on_error,
+                skipped,
+            )
+            continue
+        files.append(path)
+    return files
+
+
+def load_image_folder(
+    root,
+    *,
+    classes=None,
+    load_images=False,
+    image_size=224,
+    color_mode="grayscale",
+    check_images=False,
+    on_error="raise",
+    n_jobs=None,
+):
+    """Load a ``root/<class>/<image>`` folder tree, like ``flow_from_directory``.
+
+    The class of an image is the name of its folder. When a ``PNEUMONIA`` class
+    exists it is given label 1 and the other class label 0, so that
+    ``scoring="f1"`` scores pneumonia out of the box; otherwise labels follow
+    the sorted class names, as in :func:`sklearn.datasets.load_files`.
+
+    Parameters
+    ----------
+    root : str or path-like
+        Folder holding one sub-folder per class.
+    classes : list of str, default=None
+        Class folders to use, in label order. ``None`` uses every sub-folder.
+    load_images : bool, default=False
+        Also decode every image into ``images``.
+    image_size : int or (int, int), default=224
+        Size of ``images`` when ``load_images=True``.
+    color_mode : {"grayscale", "rgb"}, default="grayscale"
+        Channels of ``images`` when ``load_images=True``.
+    check_images : bool, default=False
+        Decode every file once to find corrupt or truncated images now rather
+        than at training time. Implied by ``load_images=True``.
+    on_error : {"raise", "skip"}, default="raise"
+        What to do with a bad file (unknown extension, unreadable, corrupt,
+        truncated, empty, not an image, too large, looping link): raise an
+        :class:`ImageLoadError` naming it, or warn and list it in
+        ``skipped``. Problems with the tree itself (missing root, fewer than
+        two classes, an empty class) always raise.
+    n_jobs : int, default=None
+        Threads decoding images (``-1``: all cores).
+
+    Returns
+    -------
+    data : :class:`~sklearn.utils.Bunch`
+        ``paths`` (ndarray of str), ``target`` (ndarray of int),
+        ``target_names`` (list of str), ``groups`` (ndarray of patient IDs, see
+        :func:`patient_id`), ``skipped`` (list of str, one message a file),
+        ``images`` (only with ``load_images=True``) and ``DESCR``.
+
+    Raises
+    ------
+    FileNotFoundError
+        If ``root`` does not exist or is not a folder.
+    ValueError
+        If fewer than two classes are found, a class folder is empty, or a
+        requested class is missing.
+    ImageLoadError
+        For a bad file, when ``on_error="raise"``.
+
+    Examples
+    --------
+    >>> from skxray import load_image_folder
+    >>> from skxray.datasets import get_sample_xrays_path
+    >>> data = load_image_folder(get_sample_xrays_path())
+    >>> data.target_names
+    ['NORMAL', 'PNEUMONIA']
+    >>> sorted(set(data.target.tolist()))
+    [0, 1]
+    """
+    _check_on_error(on_error)
+    root = Path(root)
+    if not root.is_dir():
+        raise FileNotFoundError(f"Image folder {str(root)!r} does not exist or is not a folder.")
+    found = sorted(p.name for p in root.iterdir() if p.is_dir() and not p.name.startswith("."))
+    if classes is None:
+        classes = found
+    else:
+        missing = [c for c in classes if c not in found]
+        if missing:
+            raise ValueError(
+                f"Class folder(s) {missing} not found in {str(root)!r}; found {found}."
+            )
+        classes = list(classes)
+    if len(classes) < 2:
+        raise ValueError(
+            f"{str(root)!r} holds {len(classes)} class folder(s) {classes}; a classifier "
+            "needs at least two (e.g. NORMAL/ and PNEUMONIA/)."
+        )
+    if POSITIVE_CLASS in classes and len(classes) == 2:
+        classes = [c for c in classes if c != POSITIVE_CLASS] + [POSITIVE_CLASS]
+
+    skipped, paths, target = [], [], []
+    for label, name in enumerate(classes):
+        files = _list_class_dir(root / name, on_error, skipped)
+        if not files:
+            raise ValueError(f"Class folder {str(root / name)!r} contains no usable image files.")
+        paths += files
+        target += [label] * len(files)
+    paths = np.asarray(paths, dtype=str)
+    target = np.asarray(target, dtype=np.int64)
+
+    images = None
+    if load_images or check_images:
+        images, ok = _decode_many(
+            paths, image_size, color_mode, "stretch", "area", np.float32, on_error, skipped, n_jobs
+        )
+        paths, target = paths[ok], target[ok]
+        images = images[ok] if not ok.all() else images
+    bunch = Bunch(
+        paths=paths,
+        target=target,
+        target_names=list(classes),
+        groups=np.asarray([patient_id(p) for p in paths], dtype=str),
+        skipped=skipped,
+        DESCR=f"Image folder {root}: {len(paths)} images, classes {list(classes)}.",
+    )
+    if load_images:
+        bunch.images = images
+    return bunch
+
+
+def _decode_many(
+    paths, image_size, color_mode, resize, interpolation, dtype, on_error, skipped, n_jobs
+):
+    """Decode ``paths`` into one preallocated array; return it and a mask of successes."""
+    height, width = _check_size(image_size)
+    channels = _COLOR_MODES[color_mode]
+    out = np.empty((len(paths), height, width, channels), dtype=dtype)
+    ok = np.ones(len(paths), dtype=bool)
+    errors = {}
+
+    def work(indices):
+        for i in indices:
+            try:
+                image = decode_image(
+                    paths[i],
+                    (height, width),
+                    color_mode=color_mode,
+                    resize=resize,
+                    interpolation=interpolation,
+                )
+            except ImageLoadError as exc:
+                errors[i] = str(exc)
+                continue
+            if dtype == np.uint8:
+                out[i] = np.rint(image * 255.0)
+            else:
+                out[i] = image
+
+    n_workers = effective_n_jobs(n_jobs) if len(paths) > 64 else 1
+    chunks = np.array_split(np.arange(len(paths)), max(1, min(len(paths), 8 * n_workers)))
+    if n_workers == 1:
+        for chunk in chunks:
+            work(chunk)
+    else:
+        Parallel(n_jobs=n_workers, prefer="threads")(delayed(work)(c) for c in chunks)
+    for i in sorted(errors):
+        ok[i] = False
+        _report(errors[i], on_error, skipped)
+    return out, ok
+
+
+class ImageDirLoader(TransformerMixin, BaseEstimator):
+    """Turn image paths into a 4-D array, as the first step of a ``Pipeline``.
+
+    The transformer is stateless: ``fit`` learns nothing, so the same paths
+    always give the same array, at fit and at predict time alike.
+
+    Parameters
+    ----------
+    image_size : int or (int, int), default=128
+        Output ``(height, width)``; an int means a square.
+    color_mode : {"grayscale", "rgb"}, default="grayscale"
+        One channel or three.
+    resize : {"stretch", "pad"}, default="stretch"
+        ``"stretch"`` ignores the aspect ratio (as Keras does); ``"pad"``
+        keeps it and pads with black.
+    interpolation : {"area", "bilinear", "bicubic", "nearest", "lanczos"}, default="area"
+        Resampling filter.
+    dtype : {"float32", "uint8"}, default="float32"
+        ``float32`` in [0, 1], or ``uint8`` in [0, 255] at a quarter of the
+        memory (the estimators rescale ``uint8`` input themselves).
+    n_jobs : int, default=None
+        Threads decoding images; ``-1`` uses all cores.
+
+    Attributes
+    ----------
+    n_features_in_ : int
+        Always 1: one path a sample.
+
+    See Also
+    --------
+    load_image_folder : list the paths and labels of a folder tree.
+    decode_image : read one file.
+
+    Notes
+    -----
+    A bad file raises :class:`ImageLoadError` naming it. A transformer cannot
+    drop samples without misaligning ``y``, so filter bad files beforehand
+    with ``load_image_folder(..., check_images=True, on_error="skip")``.
+
+    Examples
+    --------
+    >>> from skxray import ImageDirLoader
+    >>> from skxray.datasets import load_sample_xrays
+    >>> paths = load_sample_xrays().paths[:4]
+    >>> X = ImageDirLoader(image_size=32).fit_transform(paths)
+    >>> X.shape, X.dtype.name
+    ((4, 32, 32, 1), 'float32')
+    """
+
+    def __init__(
+        self,
+        image_size=128,
+        *,
+        color_mode="grayscale",
+        resize="stretch",
+        interpolation="area",
+        dtype="float32",
+        n_jobs=None,
+    ):
+        self.image_size = image_size
+        self.color_mode = color_mode
+        self.resize = resize
+        self.interpolation = interpolation
+        self.dtype = dtype
+        self.n_jobs = n_jobs
+
+    def _validate(self, X):
+        _check_size(self.image_size)
+        _check_choice("color_mode", self.color_mode, _COLOR_MODES)
+        _check_choice("resize", self.resize, _RESIZE_MODES)
+        _check_choice("interpolation", self.interpolation, _INTERPOLATIONS)
+        _check_choice("dtype", np.dtype(self.dtype).name, ("float32", "uint8"))
+        if isinstance(X, (str, os.PathLike)):
+            raise TypeError("X must be a list or array of image paths, not a single path.")
+        paths = np.asarray([os.fspath(p) for p in np.ravel(np.asarray(X, dtype=object))])
+        if np.ndim(X) > 2 or (np.ndim(X) == 2 and np.shape(X)[1] != 1):
+            raise ValueError(
+                f"X must be a 1-D list of image paths (or one column), got shape {np.shape(X)}."
+            )
+        if len(paths) == 0:
+            raise ValueError("X is empty: ImageDirLoader needs at least one image path.")
+        return paths
+
+    def fit(self, X, y=None):
+        """Check the parameters and the paths; nothing is learned.
+
+        Parameters
+        ----------
+        X : list or ndarray of str of shape (n_samples,)
+            Image paths.
+        y : None
+            Ignored.
+
+        Returns
+        -------
+        self : ImageDirLoader
+        """
+        self._validate(X)
+        self.n_features_in_ = 1
+        return self
+
+    def transform(self, X):
+        """Decode and resize the images.
+
+        Parameters
+        ----------
+        X : list or ndarray of str of shape (n_samples,)
+            Image paths.
+
+        Returns
+        -------
+        images : ndarray of shape (n_samples, height, width, channels)
+        """
+        paths = self._validate(X)
+        images, _ = _decode_many(
+            paths,
+            self.image_size,
+            self.color_mode,
+            self.resize,
+            self.interpolation,
+            np.dtype(self.dtype),
+            "raise",
+            [],
+            self.n_jobs,
+        )
+        return images
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.requires_fit = False
+        tags.input_tags.two_d_array = False
+        tags.input_tags.string = True
+        return tags

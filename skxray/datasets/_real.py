@@ -1,0 +1,114 @@
+"""Real chest X-rays: the bundled sample and the public folder layout."""
+
+from importlib import resources
+from pathlib import Path
+
+from .._io import load_image_folder
+
+ATTRIBUTION = (
+    "Images: Kermany, Zhang, Goldbaum (2018), 'Labeled Optical Coherence Tomography (OCT) and "
+    "Chest X-Ray Images for Classification', Mendeley Data, V2, doi:10.17632/rscbjbr9sj.2; "
+    "Kermany et al., Cell 172(5):1122-1131, 2018. License: CC BY 4.0 "
+    "(https://creativecommons.org/licenses/by/4.0/)."
+)
+
+_SAMPLE_DESCR = f"""Sample of real pediatric chest X-rays shipped with skxray
+-------------------------------------------------------------
+
+100 NORMAL and 100 PNEUMONIA images, one per patient, chosen with a fixed seed
+from the official train split of the Kermany et al. chest X-ray dataset and
+downsized to 128x128 8-bit grayscale JPEG (maint_tools/make_sample_xrays.py).
+Labels: 0 = NORMAL, 1 = PNEUMONIA.
+
+{ATTRIBUTION}
+"""
+
+
+def get_sample_xrays_path():
+    """Return the folder of the bundled sample (``NORMAL/`` and ``PNEUMONIA/``).
+
+    Returns
+    -------
+    path : str
+
+    Examples
+    --------
+    >>> from skxray.datasets import get_sample_xrays_path
+    >>> import os
+    >>> sorted(os.listdir(get_sample_xrays_path()))
+    ['NORMAL', 'PNEUMONIA']
+    """
+    return str(resources.files("skxray.datasets") / "data" / "sample_xrays")
+
+
+def load_sample_xrays(*, load_images=True, image_size=128, color_mode="grayscale"):
+    """Load the 200 real chest X-rays bundled with skxray (CC BY 4.0).
+
+    Parameters
+    ----------
+    load_images : bool, default=True
+        Decode the images into ``images``.
+    image_size : int, default=128
+        Size of ``images`` (the files are 128x128).
+    color_mode : {"grayscale", "rgb"}, default="grayscale"
+        Channels of ``images``.
+
+    Returns
+    -------
+    data : :class:`~sklearn.utils.Bunch`
+        As :func:`skxray.load_image_folder`: ``paths``, ``target`` (1 =
+        PNEUMONIA), ``target_names``, ``groups``, ``images`` and ``DESCR``
+        (with the attribution).
+
+    Examples
+    --------
+    >>> from skxray.datasets import load_sample_xrays
+    >>> data = load_sample_xrays(image_size=64)
+    >>> data.images.shape
+    (200, 64, 64, 1)
+    >>> data.target_names
+    ['NORMAL', 'PNEUMONIA']
+    """
+    data = load_image_folder(
+        get_sample_xrays_path(),
+        load_images=load_images,
+        image_size=image_size,
+        color_mode=color_mode,
+    )
+    data.DESCR = _SAMPLE_DESCR
+    return data
+
+
+def load_chest_xray(root, split="train", **kwargs):
+    """Load one split of the public chest X-ray dataset's folder layout.
+
+    The Kaggle / Mendeley layout is ``root/{train,val,test}/{NORMAL,PNEUMONIA}/``.
+    The data is not downloaded: get it from doi:10.17632/rscbjbr9sj.2.
+
+    Parameters
+    ----------
+    root : str or path-like
+        Folder holding ``train/``, ``val/`` and ``test/``.
+    split : {"train", "val", "test"}, default="train"
+        Which split.
+    **kwargs
+        Passed to :func:`skxray.load_image_folder` (``load_images``,
+        ``image_size``, ``on_error``...).
+
+    Returns
+    -------
+    data : :class:`~sklearn.utils.Bunch`
+        As :func:`skxray.load_image_folder`, with the attribution in ``DESCR``.
+
+    Examples
+    --------
+    >>> from skxray.datasets import load_chest_xray
+    >>> load_chest_xray("/nowhere")  # doctest: +IGNORE_EXCEPTION_DETAIL
+    Traceback (most recent call last):
+    FileNotFoundError: Image folder '/nowhere/train' does not exist or is not a folder.
+    """
+    if split not in ("train", "val", "test"):
+        raise ValueError(f"split must be 'train', 'val' or 'test', got {split!r}.")
+    data = load_image_folder(Path(root) / split, classes=["NORMAL", "PNEUMONIA"], **kwargs)
+    data.DESCR = f"Chest X-ray dataset, split {split!r}: {len(data.paths)} images.\n{ATTRIBUTION}"
+    return data

@@ -1,0 +1,312 @@
+"""Image decoding, folder loading and their bad-input policy."""
+
+import os
+import warnings
+
+import numpy as np
+import pytest
+from PIL import Image
+from sklearn.model_selection import GridSearchCV
+from sklearn.pipeline import Pipeline
+
+import skxray._decode
+from skxray import ImageDirLoader, ImageLoadError, decode_image, load_image_folder, patient_id
+
+
+def _gradient(width=40, height=30):
+    """Dark left half, bright right half, as uint8."""
+    array = np.zeros((height, width), np.uint8)
+    array[:, width // 2 :] = 200
+    return array
+
+
+def _check_left_dark(image):
+    assert image.dtype == np.float32
+    assert 0.0 <= image.min() and image.max() <= 1.0
+    half = image.shape[1] // 2
+    assert image[:, : half - 2].mean() < 0.1
+    assert image[:, half + 2 :].mean() > 0.6
+
+
+@pytest.mark.parametrize(
+    ("ext", "mode"),
+    [
+        (".jpeg", "L"),
+        (".jpg", "RGB"),
+        (".jpeg", "CMYK"),
+        (".png", "L"),
+        (".png", "RGB"),
+        (".png", "RGBA"),
+        (".png", "P"),
+        (".png", "LA"),
+        (".png", "I;16"),
+        (".bmp", "L"),
+        (".bmp", "RGB"),
+        (".tif", "L"),
+        (".tiff", "I;16"),
+        (".tiff", "RGB"),
+        (".png", "1"),
+    ],
+)
+@pytest.mark.parametrize("color_mode", ["grayscale", "rgb"])
+def test_decode_formats_and_modes(tmp_path, ext, mode, color_mode):
+    base = Image.fromarray(_gradient())
+    if mode == "I;16":
+        image = Image.fromarray(np.asarray(base).astype(np.uint16) * 257)
+    elif mode == "CMYK":
+        image = base.convert("RGB").convert("CMYK")
+    else:
+        image = base.convert(mode)
+    path = tmp_path / f"img{ext}"
+    image.save(path)
+    out = decode_image(path, color_mode=color_mode)
+    assert out.shape == (30, 40, 1 if color_mode == "grayscale" else 3)
+    _check_left_dark(out)
+
+
+def test_decode_16_bit_keeps_precision(tmp_path):
+    array = np.array([[0, 1000, 65535]], dtype=np.uint16)
+    Image.fromarray(array).save(tmp_path / "deep.png")
+    out = decode_image(tmp_path / "deep.png")[..., 0]
+    np.testing.assert_allclose(out, array / 65535, atol=1e-6)
+    assert out[0, 1] != out[0, 0]  # 1000/65535 would vanish at 8 bits
+
+
+def test_exif_orientation_is_applied(tmp_path):
+    image = Image.fromarray(_gradient(width=40, height=30))  # bright right half
+    exif = Image.Exif()
+    exif[0x0112] = 6  # stored rotated: display = rotate 90 degrees clockwise
+    image.save(tmp_path / "rotated.jpeg", exif=exif)
+    out = decode_image(tmp_path / "rotated.jpeg")
+    assert out.shape == (40, 30, 1)
+    assert out[-5:].mean() > 0.6 and out[:5].mean() < 0.1  # bright half now at the bottom
+
+
+@pytest.mark.parametrize("resize", ["stretch", "pad"])
+def test_resize_modes(tmp_path, resize):
+    Image.fromarray(np.full((20, 60), 255, np.uint8)).save(tmp_path / "wide.png")
+    out = decode_image(tmp_path / "wide.png", 30, resize=resize)[..., 0]
+    assert out.shape == (30, 30)
+    if resize == "stretch":
+        assert out.min() == pytest.approx(1.0)
+    else:  # 60x20 scaled to 30x10, centred, black above and below
+        assert out[:9].max() == 0 and out[-9:].max() == 0
+        assert out[11:19].min() == pytest.approx(1.0)
+
+
+def test_decode_rejects_bad_parameters(tmp_path):
+    with pytest.raises(ValueError, match="color_mode='cmyk'"):
+        decode_image(tmp_path / "x.png", color_mode="cmyk")
+    with pytest.raises(ValueError, match="image_size"):
+        decode_image(tmp_path / "x.png", image_size=(0, 3))
+
+
+# --------------------------------------------------------------- bad files
+def _bad_files(tmp_path):
+    good = tmp_path / "good.jpeg"
+    Image.fromarray(_gradient()).save(good, quality=95)
+    data = good.read_bytes()
+    files = {
+        "empty": (tmp_path / "empty.jpeg", b"", "empty"),
+        "corrupt": (tmp_path / "corrupt.jpeg", b"\xff\xd8\xff" + os.urandom(200), "corrupt"),
+        "truncated": (tmp_path / "truncated.jpeg", data[: len(data) // 2], "truncated"),
+        "not_image": (
+            tmp_path / "notes.png",
+            b"just some text, not pixels\n" * 5,
+            "not a recognised image",
+        ),
+    }
+    for path, content, _ in files.values():
+        path.write_bytes(content)
+    return files
+
+
+@pytest.mark.parametrize("kind", ["empty", "corrupt", "truncated", "not_image"])
+def test_decode_bad_file_names_file_and_problem(tmp_path, kind):
+    path, _, problem = _bad_files(tmp_path)[kind]
+    with pytest.raises(ImageLoadError, match=problem) as info:
+        decode_image(path)
+    assert str(path) in str(info.value)
+
+
+def test_decode_missing_and_unreadable(tmp_path, monkeypatch):
+    with pytest.raises(ImageLoadError, match="cannot read file") as info:
+        decode_image(tmp_path / "missing.png")
+    assert "missing.png" in str(info.value)
+
+    def deny(path, mode="r"):
+        raise PermissionError(13, "Permission denied", path)
+
+    monkeypatch.setattr(skxray._decode, "open", deny, raising=False)
+    with pytest.raises(ImageLoadError, match="Permission denied"):
+        decode_image(tmp_path / "locked.png")
+
+
+@pytest.mark.skipif(hasattr(os, "geteuid") and os.geteuid() == 0, reason="root reads anything")
+def test_unreadable_file_in_folder(tmp_path):
+    path = tmp_path / "locked.png"
+    Image.fromarray(_gradient()).save(path)
+    path.chmod(0)
+    with pytest.raises(ImageLoadError, match="Permission denied"):
+        decode_image(path)
+
+
+def test_decompression_bomb(tmp_path, monkeypatch):
+    Image.fromarray(_gradient()).save(tmp_path / "big.png")
+    monkeypatch.setattr(Image, "MAX_IMAGE_PIXELS", 100)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", Image.DecompressionBombWarning)
+        with pytest.raises(ImageLoadError, match="decompression bomb") as info:
+            decode_image(tmp_path / "big.png")
+    assert "big.png" in str(info.value)
+
+
+# ------------------------------------------------------------ folder trees
+def _tree(root, n=(3, 4), classes=("NORMAL", "PNEUMONIA")):
+    for cls, count in zip(classes, n, strict=True):
+        (root / cls).mkdir(parents=True)
+        for i in range(count):
+            name = f"IM-{i:04d}-0001.jpeg" if cls == "NORMAL" else f"person{i}_virus_{i}.jpeg"
+            Image.fromarray(_gradient()).save(root / cls / name)
+    return root
+
+
+def test_load_image_folder_labels_and_groups(tmp_path):
+    data = load_image_folder(_tree(tmp_path))
+    assert data.target_names == ["NORMAL", "PNEUMONIA"]
+    assert data.target.tolist() == [0] * 3 + [1] * 4
+    assert data.groups[0] == "IM-0000" and data.groups[-1] == "person3"
+    assert data.skipped == []
+    assert "images" not in data
+
+
+def test_pneumonia_is_positive_even_when_sorted_first(tmp_path):
+    data = load_image_folder(_tree(tmp_path, classes=("ZNORMAL", "PNEUMONIA")))
+    assert data.target_names == ["ZNORMAL", "PNEUMONIA"]
+    in_pneumonia = np.array([f"{os.sep}PNEUMONIA{os.sep}" in p for p in data.paths])
+    assert (data.target == in_pneumonia).all() and in_pneumonia.sum() == 4
+
+
+def test_load_images_and_check_images(tmp_path):
+    data = load_image_folder(_tree(tmp_path), load_images=True, image_size=16, n_jobs=2)
+    assert data.images.shape == (7, 16, 16, 1)
+
+
+@pytest.mark.parametrize("kind", ["empty", "corrupt", "truncated", "not_image"])
+def test_bad_file_in_tree_raise_or_skip(tmp_path, kind):
+    root = _tree(tmp_path / "root")
+    path, content, problem = _bad_files(tmp_path)[kind]
+    target = root / "PNEUMONIA" / path.name
+    target.write_bytes(content)
+    with pytest.raises(ImageLoadError, match=problem):
+        load_image_folder(root, check_images=True)
+    with pytest.warns(UserWarning, match="Skipping"):
+        data = load_image_folder(root, check_images=True, on_error="skip")
+    assert len(data.paths) == 7 and str(target) not in data.paths
+    assert len(data.skipped) == 1 and str(target) in data.skipped[0]
+
+
+def test_unknown_extension_and_folder_entries(tmp_path):
+    root = _tree(tmp_path)
+    (root / "NORMAL" / "readme.txt").write_text("hello")
+    with pytest.raises(ImageLoadError, match="readme.txt: unknown extension"):
+        load_image_folder(root)
+    (root / "NORMAL" / "nested").mkdir()
+    with pytest.raises(ImageLoadError, match="nested: a folder"):
+        load_image_folder(root)
+    with pytest.warns(UserWarning):
+        data = load_image_folder(root, on_error="skip")
+    assert len(data.paths) == 7
+    assert any("readme.txt" in s for s in data.skipped)
+    assert any("nested" in s and "folder" in s for s in data.skipped)
+
+
+def test_symlink_loop(tmp_path):
+    root = _tree(tmp_path)
+    os.symlink(root / "NORMAL" / "b.jpeg", root / "NORMAL" / "a.jpeg")
+    os.symlink(root / "NORMAL" / "a.jpeg", root / "NORMAL" / "b.jpeg")
+    with pytest.raises(ImageLoadError, match="a.jpeg: broken or looping symbolic link"):
+        load_image_folder(root)
+    with pytest.warns(UserWarning):
+        data = load_image_folder(root, on_error="skip")
+    assert len(data.skipped) == 2 and len(data.paths) == 7
+
+
+def test_tree_level_errors(tmp_path):
+    with pytest.raises(FileNotFoundError, match="does not exist"):
+        load_image_folder(tmp_path / "nowhere")
+    _tree(tmp_path / "one", n=(2,), classes=("NORMAL",))
+    with pytest.raises(ValueError, match="holds 1 class folder"):
+        load_image_folder(tmp_path / "one")
+    root = _tree(tmp_path / "empty_class")
+    (root / "VIRUS").mkdir()
+    with pytest.raises(ValueError, match="VIRUS' contains no usable image files"):
+        load_image_folder(root)
+    with pytest.raises(ValueError, match="not found"):
+        load_image_folder(root, classes=["NORMAL", "COVID"])
+    with pytest.raises(ValueError, match="on_error"):
+        load_image_folder(root, on_error="ignore")
+
+
+def test_patient_id():
+    assert patient_id("/a/person1946_bacteria_4874.jpeg") == "person1946"
+    assert patient_id("IM-0115-0001.jpeg") == patient_id("NORMAL2-IM-0115-0001.jpeg") == "IM-0115"
+    assert patient_id("IM-0429-0001-0002.jpeg") == "IM-0429"
+    assert patient_id("scan.png") == "scan"
+
+
+# ------------------------------------------------------------ the transformer
+def test_image_dir_loader_dtypes_and_errors(tmp_path):
+    data = load_image_folder(_tree(tmp_path))
+    as_float = ImageDirLoader(image_size=(12, 20)).fit_transform(data.paths)
+    as_uint8 = ImageDirLoader(image_size=(12, 20), dtype="uint8").fit_transform(data.paths)
+    assert as_float.shape == as_uint8.shape == (7, 12, 20, 1)
+    assert as_uint8.dtype == np.uint8 and as_uint8.nbytes * 4 == as_float.nbytes
+    np.testing.assert_allclose(as_uint8 / 255.0, as_float, atol=1 / 255)
+    rgb = ImageDirLoader(image_size=8, color_mode="rgb").fit_transform(list(data.paths))
+    assert rgb.shape == (7, 8, 8, 3)
+    with pytest.raises(ImageLoadError, match="missing.png"):
+        ImageDirLoader().fit_transform([str(tmp_path / "missing.png")])
+    with pytest.raises(TypeError, match="not a single path"):
+        ImageDirLoader().fit(str(data.paths[0]))
+    with pytest.raises(ValueError, match="X is empty"):
+        ImageDirLoader().fit([])
+    with pytest.raises(ValueError, match="dtype='float64'"):
+        ImageDirLoader(dtype="float64").fit(data.paths)
+
+
+def test_image_dir_loader_parallel_matches_serial(tmp_path):
+    root = _tree(tmp_path, n=(40, 40))
+    paths = load_image_folder(root).paths
+    serial = ImageDirLoader(image_size=16).transform(paths)
+    parallel = ImageDirLoader(image_size=16, n_jobs=2).transform(paths)
+    np.testing.assert_array_equal(serial, parallel)
+
+
+def test_image_dir_loader_is_tunable_in_a_pipeline(tmp_path):
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.preprocessing import FunctionTransformer
+
+    data = load_image_folder(_tree(tmp_path, n=(6, 6)))
+    pipe = Pipeline(
+        [
+            ("load", ImageDirLoader()),
+            ("flat", FunctionTransformer(lambda X: X.reshape(len(X), -1))),
+            ("clf", LogisticRegression()),
+        ]
+    )
+    search = GridSearchCV(pipe, {"load__image_size": [8, 12]}, cv=2, error_score="raise")
+    search.fit(data.paths, data.target)
+    assert search.best_params_["load__image_size"] in (8, 12)
+
+
+def test_real_full_resolution_val(shared_data):
+    root = shared_data / "chest_xray_fullres_val"
+    data = load_image_folder(root, load_images=True, image_size=128)
+    assert data.images.shape == (16, 128, 128, 1)
+    sizes = {Image.open(p).size for p in data.paths}
+    assert max(w for w, _ in sizes) > 1000 and len(sizes) > 1
+    padded = ImageDirLoader(image_size=128, resize="pad").transform(data.paths)
+    # Landscape originals padded to a square leave black bands above and below.
+    assert (padded[:, :5].max(axis=(1, 2, 3)) == 0).sum() >= 8
+    assert data.images.std() > 0.1
