@@ -4,6 +4,7 @@ import numbers
 
 import keras
 import numpy as np
+from scipy.sparse import issparse
 from scikeras._utils import (
     get_optimizer_class,
     route_params,
@@ -40,15 +41,13 @@ class BaseXrayClassifier(KerasClassifier):
     metrics = None
     _routing_prefixes = {"optimizer", "fit", "predict", "callbacks"}
 
-    def _store_routed(self, routed):
-        for key in routed:
-            if not key.startswith(_ROUTING_PREFIXES):
+    def _check_routed(self):
+        for key in self.get_params(deep=False):
+            if "__" in key and not key.startswith(_ROUTING_PREFIXES):
                 raise TypeError(
-                    f"{type(self).__name__}.__init__() got an unexpected keyword argument "
-                    f"{key!r}; only routed parameters ({', '.join(_ROUTING_PREFIXES)}...) "
-                    "may be added."
+                    f"{type(self).__name__} got an unexpected parameter {key!r}; only routed "
+                    f"parameters ({', '.join(_ROUTING_PREFIXES)}...) may be added."
                 )
-        vars(self).update(routed)
 
     # ------------------------------------------------------------------ tags
     def __sklearn_tags__(self):
@@ -79,6 +78,9 @@ class BaseXrayClassifier(KerasClassifier):
                 f"{type(self).__name__} takes image arrays, not file paths; put an "
                 "ImageDirLoader in front of it in a Pipeline."
             )
+        if issparse(X):
+            raise TypeError(f"{type(self).__name__} does not support sparse input: images must "
+                            "be dense arrays.")
         X = np.asarray(X)
         if X.ndim not in (3, 4):
             raise ValueError(
@@ -90,6 +92,9 @@ class BaseXrayClassifier(KerasClassifier):
             raise ValueError(f"X is empty (shape {X.shape}): at least one image is needed.")
         if X.ndim == 3:
             X = X[..., None]
+        if min(X.shape[1:]) < 1:
+            raise ValueError(f"X holds empty images of shape {X.shape[1:]}: height, width and "
+                             "channels must all be at least 1.")
         return X
 
     @property
@@ -175,6 +180,11 @@ class BaseXrayClassifier(KerasClassifier):
         self : object
             The fitted estimator.
         """
+        self._check_routed()
+        self._check_images(X)
+        if y is None:
+            raise ValueError(f"{type(self).__name__} requires y to be passed, but the target y "
+                             "is None.")
         _, counts = np.unique(np.asarray(y), return_counts=True)
         if len(counts) < 2:
             raise ValueError(
@@ -191,8 +201,9 @@ class BaseXrayClassifier(KerasClassifier):
         return self
 
     def _split_validation(self, X, y, sample_weight):
-        if self._validation_data is not None:
-            X_val, y_val = self._validation_data
+        validation_data = getattr(self, "_validation_data", None)  # None in partial_fit
+        if validation_data is not None:
+            X_val, y_val = validation_data
             X_val, _ = self._validate_data(X_val)
             y_val = self.target_encoder_.transform(np.asarray(y_val))
             return X, y, sample_weight, (X_val, y_val)

@@ -53,9 +53,12 @@ class ScratchCNNClassifier(BaseXrayClassifier):
     conv_filters : tuple of int, default=None
         Filters of each conv block; ``None`` takes the preset's.
     kernel_size : int or tuple of int, default=None
-        Kernel size, one for all blocks or one per block.
+        Kernel size, one for all blocks or one per block. ``None`` takes the
+        preset's, or its first value for every block when ``conv_filters``
+        has another number of blocks.
     pool_size : int or tuple of int, default=None
-        Max-pooling size, one for all blocks or one per block.
+        Max-pooling size, one for all blocks or one per block; ``None`` as
+        for ``kernel_size``.
     conv_dropout : float, default=None
         Dropout rate between the feature extractor and the dense layer.
     dense_units : int, default=None
@@ -178,14 +181,18 @@ class ScratchCNNClassifier(BaseXrayClassifier):
         self.callbacks = callbacks
         self.random_state = random_state
         self.verbose = verbose
-        self._store_routed(routed_params)
+        vars(self).update(routed_params)
 
     def _architecture(self):
         if self.preset not in PRESETS:
             raise ValueError(f"Unknown preset {self.preset!r}; choose one of {sorted(PRESETS)}.")
+        preset = PRESETS[self.preset]
         arch = {name: getattr(self, name) for name in _ARCH_PARAMS}
-        arch = {k: PRESETS[self.preset][k] if v is None else v for k, v in arch.items()}
+        arch = {k: preset[k] if v is None else v for k, v in arch.items()}
         n_blocks = len(arch["conv_filters"])
+        for name in ("kernel_size", "pool_size"):
+            if getattr(self, name) is None and len(preset[name]) != n_blocks:
+                arch[name] = preset[name][0]  # the preset's value for every block
         if n_blocks < 1:
             raise ValueError("conv_filters must name at least one conv block.")
         for name in ("conv_filters", "kernel_size", "pool_size"):

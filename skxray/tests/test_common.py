@@ -1,0 +1,121 @@
+"""scikit-learn's estimator checks on every skxray estimator.
+
+The estimators take image batches ``(n, H, W[, C])`` and reject 2-D tabular
+input by design, while most of scikit-learn's checks feed 2-D data. So the
+suite runs twice:
+
+1. on the estimators as shipped, where the checks that feed 2-D data are
+   expected to fail with skxray's clear "expects images" error;
+2. on a test-only adapter that reshapes 2-D ``(n, d)`` data into 1-pixel-high
+   images ``(n, 1, d, 1)``, so that the whole scikit-learn contract (fit
+   returns self, no parameter mutation, pickling, sample weights, NaN checks,
+   determinism, ...) is exercised on the real base class.
+
+Each expected failure has its reason. ``ImageDirLoader`` takes file paths,
+which scikit-learn's checks cannot generate (its tags say so and the suite
+skips it); its contract is tested in ``test_io.py``.
+"""
+
+import numpy as np
+from scipy.sparse import issparse
+from sklearn.utils.estimator_checks import parametrize_with_checks
+
+from skxray import ScratchCNNClassifier
+
+TINY = dict(conv_filters=(4,), kernel_size=2, pool_size=2, dense_units=8, epochs=2,
+            batch_size=16, random_state=0)
+
+SCIKERAS = {
+    "check_estimator_tags_renamed": (
+        "scikeras 0.13's BaseWrapper defines the pre-1.6 _more_tags; skxray defines "
+        "__sklearn_tags__, which scikit-learn uses."
+    ),
+    "check_mixin_order": (
+        "scikeras 0.13's KerasClassifier puts ClassifierMixin right of BaseEstimator and "
+        "cannot be reordered in a subclass; BaseXrayClassifier.__sklearn_tags__ restores the "
+        "classifier tags instead (tested in test_scratch.py)."
+    ),
+}
+REJECTS_2D = (
+    "feeds 2-D tabular data; skxray's classifiers take images (n, H, W[, C]) and reject "
+    "2-D input with a clear error by design (the adapter run covers this check)."
+)
+ADAPTER = {
+    **SCIKERAS,
+    "check_fit2d_1sample": (
+        "one sample is one class; the error names the single class, not the sample count."
+    ),
+    "check_estimators_empty_data_messages": (
+        "(n, 0) becomes empty images, rejected with an image-shape message rather than "
+        "scikit-learn's '0 feature(s)' wording (tested in test_scratch.py)."
+    ),
+    "check_sample_weight_equivalence_on_dense_data": (
+        "Keras scales the loss by the mean sample weight per batch, so weights and repeated "
+        "samples give different batches and hence different SGD paths."
+    ),
+    "check_classifiers_train": (
+        "two epochs of a 4-filter CNN on the check's blobs do not reach its accuracy bar."
+    ),
+    "check_class_weight_classifiers": (
+        "two epochs of a tiny CNN are too short for the check's balanced-accuracy bar."
+    ),
+    "check_n_features_in_after_fitting": (
+        "n_features_in_ is scikeras's X.shape[1], the image height: 1 for the adapter's "
+        "1-pixel-high images, not d. The full image shape is checked via image_shape_."
+    ),
+    "check_n_features_in": "same as check_n_features_in_after_fitting.",
+    "check_supervised_y_2d": (
+        "scikeras takes a 2-D y as Keras multi-output targets, so it does not warn and ravel."
+    ),
+    "check_fit2d_predict1d": (
+        "1-D X is rejected with skxray's 'expects images of shape' message, not 'Reshape your "
+        "data'."
+    ),
+    """Test-only: read 2-D (n, d) data as 1-pixel-high images (n, 1, d, 1)."""
+
+    def _check_images(self, X):
+        if issparse(X):
+            return super()._check_images(X)
+        X = np.asarray(X)
+        if X.ndim == 2:
+            X = X.reshape(X.shape[0], 1, X.shape[1], 1)
+        return super()._check_images(X)
+
+
+def _expected_failures(estimator):
+    if isinstance(estimator, TabularAdapter):
+        return ADAPTER
+    if isinstance(estimator, ScratchCNNClassifier):
+        return {**dict.fromkeys(_SHIPPED_2D, REJECTS_2D), **SCIKERAS}
+    return {}
+
+
+# Checks that feed 2-D tabular data to the shipped estimators.
+_SHIPPED_2D = [
+    "check_fit_score_takes_y", "check_estimators_overwrite_params",
+    "check_dont_overwrite_parameters", "check_estimators_fit_returns_self",
+    "check_readonly_memmap_input", "check_n_features_in_after_fitting",
+    "check_positive_only_tag_during_fit", "check_estimators_dtypes",
+    "check_sample_weights_not_an_array", "check_sample_weights_list",
+    "check_all_zero_sample_weights_error", "check_sample_weights_shape",
+    "check_sample_weights_not_overwritten", "check_sample_weight_equivalence_on_dense_data",
+    "check_complex_data", "check_dtype_object", "check_estimators_empty_data_messages",
+    "check_pipeline_consistency", "check_estimators_nan_inf", "check_estimator_sparse_tag",
+    "check_estimator_sparse_array", "check_estimator_sparse_matrix", "check_estimators_pickle",
+    "check_f_contiguous_array_estimator", "check_classifier_data_not_an_array",
+    "check_classifiers_one_label_sample_weights", "check_classifiers_classes",
+    "check_estimators_partial_fit_n_features", "check_classifiers_train",
+    "check_classifiers_regression_target", "check_supervised_y_2d",
+    "check_class_weight_classifiers", "check_methods_sample_order_invariance",
+    "check_methods_subset_invariance", "check_fit2d_1sample", "check_fit2d_1feature",
+    "check_dict_unchanged", "check_fit_idempotent", "check_fit_check_is_fitted",
+    "check_n_features_in", "check_fit2d_predict1d", "check_requires_y_none",
+]
+
+
+@parametrize_with_checks(
+    [ScratchCNNClassifier(**TINY), TabularAdapter(**TINY)],
+    expected_failed_checks=_expected_failures,
+)
+def test_sklearn_compatible_estimator(estimator, check):
+    check(estimator)

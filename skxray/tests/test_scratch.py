@@ -1,0 +1,273 @@
+"""ScratchCNNClassifier and XrayAugmenter as scikit-learn estimators."""
+
+import pickle
+
+import joblib
+import keras
+import numpy as np
+import pytest
+from sklearn.base import clone, is_classifier
+from sklearn.calibration import CalibratedClassifierCV
+from sklearn.exceptions import NotFittedError
+from sklearn.metrics import RocCurveDisplay, f1_score
+from sklearn.model_selection import (
+    GridSearchCV,
+    StratifiedKFold,
+    TunedThresholdClassifierCV,
+    check_cv,
+    cross_val_score,
+)
+from sklearn.pipeline import Pipeline
+
+from skxray import (
+    ImageDirLoader,
+    ScratchCNNClassifier,
+    XrayAugmenter,
+    load_image_folder,
+    plot_learning_curves,
+)
+from skxray.datasets import get_sample_xrays_path
+
+FAST = dict(preset="vanilla", conv_filters=(4, 8), dense_units=16, epochs=3, batch_size=16,
+            random_state=0)
+
+
+@pytest.fixture(scope="module")
+def fitted(synthetic):
+    """One fitted classifier shared by the module; do not mutate it."""
+    return ScratchCNNClassifier(**FAST).fit(synthetic.images, synthetic.target)
+
+
+# ------------------------------------------------ classifier behaviour (tags fix)
+def test_is_a_classifier_for_scikit_learn(fitted, synthetic):
+    assert is_classifier(fitted)
+    assert isinstance(check_cv(3, synthetic.target, classifier=is_classifier(fitted)),
+                      StratifiedKFold)
+
+
+def test_roc_auc_scoring_gives_numbers(synthetic):
+    scores = cross_val_score(ScratchCNNClassifier(**FAST), synthetic.images, synthetic.target,
+                             cv=2, scoring="roc_auc", error_score="raise")
+    assert np.isfinite(scores).all() and (scores >= 0).all()
+
+
+def test_threshold_tuning_and_calibration_wrap_it(synthetic):
+    X, y = synthetic.images, synthetic.target
+    tuned = TunedThresholdClassifierCV(ScratchCNNClassifier(**FAST), cv=2, scoring="f1")
+    tuned.fit(X, y)
+    assert 0 <= tuned.best_threshold_ <= 1 and tuned.predict(X).shape == y.shape
+    calibrated = CalibratedClassifierCV(ScratchCNNClassifier(**FAST), cv=2).fit(X, y)
+    proba = calibrated.predict_proba(X)
+    np.testing.assert_allclose(proba.sum(axis=1), 1, rtol=1e-6)
+
+
+def test_roc_curve_display(fitted, synthetic):
+    display = RocCurveDisplay.from_estimator(fitted, synthetic.images, synthetic.target)
+    assert 0 <= display.roc_auc <= 1
+
+
+# ------------------------------------------------------------- model selection
+def test_pipeline_on_file_paths_grid_search_and_cross_val():
+    data = load_image_folder(get_sample_xrays_path())
+    idx = np.r_[0:24, 100:124]  # 24 NORMAL + 24 PNEUMONIA
+    paths, y = data.paths[idx], data.target[idx]
+    pipe = Pipeline([("load", ImageDirLoader(image_size=32)),
+                     ("clf", ScratchCNNClassifier(**{**FAST, "preset": "optimized",
+                                                     "conv_filters": (4, 4, 4, 4)}))])
+    grid = {"clf__optimizer": ["adam", "sgd", "rmsprop"], "clf__conv_dropout": [0.0, 0.4]}
+    search = GridSearchCV(pipe, grid, cv=2, scoring="f1", error_score="raise").fit(paths, y)
+    assert np.isfinite(search.cv_results_["mean_test_score"]).all()
+    assert len(search.cv_results_["params"]) == 6
+    scores = cross_val_score(pipe, paths, y, cv=3, scoring="f1", error_score="raise")
+    assert scores.shape == (3,) and np.isfinite(scores).all()
+
+
+def test_routed_optimizer_parameters(synthetic):
+    clf = ScratchCNNClassifier(**{**FAST, "epochs": 1}, optimizer="sgd",
+                               optimizer__learning_rate=0.05, optimizer__momentum=0.9)
+    clf.fit(synthetic.images, synthetic.target)
+    opt = clf.model_.optimizer
+    assert isinstance(opt, keras.optimizers.SGD)
+    assert float(opt.learning_rate) == pytest.approx(0.05)
+    assert float(opt.momentum) == pytest.approx(0.9)
+    assert clone(clf).get_params()["optimizer__momentum"] == 0.9
+
+
+# ------------------------------------------------------- persistence, determinism
+def test_predict_proba_clone_pickle_joblib(fitted, synthetic, tmp_path):
+    X = synthetic.images[:10]
+    proba = fitted.predict_proba(X)
+    assert proba.shape == (10, 2)
+    np.testing.assert_allclose(proba.sum(axis=1), 1, rtol=1e-6)
+    np.testing.assert_array_equal(fitted.predict(X), fitted.classes_[proba.argmax(axis=1)])
+    np.testing.assert_array_equal(pickle.loads(pickle.dumps(fitted)).predict_proba(X), proba)
+    joblib.dump(fitted, tmp_path / "model.joblib")
+    np.testing.assert_array_equal(joblib.load(tmp_path / "model.joblib").predict_proba(X), proba)
+    unfitted = clone(fitted)
+    assert not hasattr(unfitted, "model_")
+    assert unfitted.get_params() == fitted.get_params()
+
+
+def test_same_random_state_same_predictions(synthetic):
+    X, y = synthetic.images, synthetic.target
+    params = {**FAST, "augmenter": XrayAugmenter(), "validation_split": 0.2,
+              "preset": "optimized", "conv_filters": (4, 4, 4, 4)}
+    first = ScratchCNNClassifier(**params).fit(X, y).predict_proba(X)
+    second = ScratchCNNClassifier(**params).fit(X, y).predict_proba(X)
+    np.testing.assert_array_equal(first, second)
+    other = ScratchCNNClassifier(**{**params, "random_state": 1}).fit(X, y).predict_proba(X)
+    assert not np.array_equal(first, other)
+
+
+# ------------------------------------------------------------------ augmentation
+def test_augmenter_trains_only(synthetic):
+    X, y = synthetic.images, synthetic.target
+    clf = ScratchCNNClassifier(**FAST, augmenter=XrayAugmenter(rotation_range=90)).fit(X, y)
+    predicted = clf.predict_proba(X)
+    np.testing.assert_array_equal(predicted, clf.predict_proba(X))
+    inference = keras.ops.convert_to_numpy(clf.model_(X, training=False))[:, 0]
+    training = keras.ops.convert_to_numpy(clf.model_(X, training=True))[:, 0]
+    np.testing.assert_allclose(predicted[:, 1], inference, atol=1e-6)
+    assert np.abs(training - inference).max() > 1e-3  # transforms act in training mode only
+    names = [layer.name for layer in clf.model_.layers]
+    assert "random_rotation" in names
+
+
+def test_augmenter_is_tunable_and_not_a_pipeline_step(synthetic):
+    search = GridSearchCV(ScratchCNNClassifier(**{**FAST, "epochs": 1}, augmenter=XrayAugmenter()),
+                          {"augmenter__rotation_range": [0, 15]}, cv=2, scoring="f1",
+                          error_score="raise")
+    search.fit(synthetic.images, synthetic.target)
+    assert search.best_estimator_.augmenter.rotation_range in (0, 15)
+    with pytest.raises(TypeError, match="transform"):
+        Pipeline([("aug", XrayAugmenter()), ("clf", ScratchCNNClassifier())]).fit(
+            synthetic.images, synthetic.target)
+
+
+def test_augmenter_preview_and_validation():
+    images = np.zeros((3, 32, 32), np.float32)
+    images[:, 8:24, 8:24] = 1.0
+    out = XrayAugmenter(rotation_range=45, zoom_range=0.0).augment(images, random_state=0)
+    assert out.shape == images.shape and not np.allclose(out, images)
+    again = XrayAugmenter(rotation_range=45, zoom_range=0.0).augment(images, random_state=0)
+    np.testing.assert_array_equal(out, again)
+    report = XrayAugmenter.from_report()
+    assert report.horizontal_flip and report.fill_mode == "nearest"
+    with pytest.raises(ValueError, match="rotation_range must be a number in"):
+        XrayAugmenter(rotation_range=-5).build_layers()
+    with pytest.raises(ValueError, match="fill_mode"):
+        XrayAugmenter(fill_mode="mirror").build_layers()
+    with pytest.raises(ValueError, match="expects images"):
+        XrayAugmenter().augment(np.zeros(5))
+
+
+# ------------------------------------------------------------ epochs and history
+def test_history_scores_whole_validation_data(synthetic):
+    X, y = synthetic.images, synthetic.target
+    clf = ScratchCNNClassifier(**{**FAST, "epochs": 4})
+    clf.fit(X[:64], y[:64], validation_data=(X[64:], y[64:]))
+    history = clf.history_
+    for key in ("loss", "f1", "precision", "recall", "roc_auc", "val_loss", "val_f1",
+                "val_precision", "val_recall", "val_roc_auc"):
+        assert len(history[key]) == 4, key
+    expected = f1_score(y[64:], clf.predict(X[64:]))
+    assert history["val_f1"][-1] == pytest.approx(expected, abs=1e-6)
+    display = plot_learning_curves(clf)
+    assert [len(ax.lines) for ax in display.axes_] == [2, 2]
+
+
+def test_validation_split_is_stratified(synthetic):
+    y = synthetic.target.copy()
+    order = np.argsort(y, kind="stable")  # all negatives first: Keras's tail split fails here
+    clf = ScratchCNNClassifier(**{**FAST, "epochs": 1}, validation_split=0.25)
+    clf.fit(synthetic.images[order], y[order])
+    assert 0 < clf.history_["val_recall"][0] + clf.history_["val_precision"][0] or np.isfinite(
+        clf.history_["val_roc_auc"][0])
+
+
+def test_early_stopping_restores_best_weights(synthetic):
+    rng = np.random.default_rng(0)
+    y = rng.integers(0, 2, len(synthetic.target))  # noise labels: validation loss rises
+    clf = ScratchCNNClassifier(**{**FAST, "epochs": 30}, early_stopping=True, patience=2,
+                               validation_split=0.3, optimizer__learning_rate=0.01)
+    clf.fit(synthetic.images, y)
+    assert clf.n_epochs_ < 30
+    best = int(np.argmin(clf.history_["val_loss"]))
+    assert best == clf.n_epochs_ - 1 - 2  # stopped `patience` epochs after the best
+
+
+def test_class_weight_and_label_smoothing_change_training(synthetic):
+    X, y = synthetic.images, synthetic.target
+    keep = np.r_[np.flatnonzero(y == 0), np.flatnonzero(y == 1)[:10]]
+    base = ScratchCNNClassifier(**{**FAST, "epochs": 1}).fit(X[keep], y[keep])
+    weighted = ScratchCNNClassifier(**{**FAST, "epochs": 1}, class_weight="balanced")
+    weighted.fit(X[keep], y[keep])
+    smoothed = ScratchCNNClassifier(**{**FAST, "epochs": 1}, label_smoothing=0.2)
+    smoothed.fit(X[keep], y[keep])
+    assert base.history_["loss"] != weighted.history_["loss"]
+    assert base.history_["loss"] != smoothed.history_["loss"]
+
+
+def test_uint8_images_and_multiclass(synthetic):
+    X = synthetic.images
+    as_uint8 = np.rint(X * 255).astype(np.uint8)
+    a = ScratchCNNClassifier(**FAST).fit(as_uint8, synthetic.target).predict_proba(as_uint8)
+    b = ScratchCNNClassifier(**FAST).fit(as_uint8 / np.float32(255), synthetic.target)
+    np.testing.assert_allclose(a, b.predict_proba(as_uint8 / np.float32(255)), atol=1e-4)
+    y3 = np.arange(len(X)) % 3
+    clf = ScratchCNNClassifier(**{**FAST, "epochs": 1}).fit(X, y3)
+    assert clf.predict_proba(X[:4]).shape == (4, 3) and set(clf.predict(X)) <= {0, 1, 2}
+
+
+def test_presets_follow_the_report(synthetic):
+    X, y = synthetic.images[:16], synthetic.target[:16]
+    optimized = ScratchCNNClassifier("optimized", epochs=1, random_state=0).fit(X, y)
+    layers = {layer.name: layer for layer in optimized.model_.layers}
+    assert [layers[f"conv_{i}"].filters for i in range(1, 5)] == [16, 32, 64, 16]
+    assert layers["conv_4"].kernel_size == (4, 4) and layers["pool_4"].pool_size == (4, 4)
+    assert layers["head_dense"].units == 500
+    assert layers["head_dropout_1"].rate == 0.4 and layers["head_dropout_2"].rate == 0.2
+    assert optimized.last_conv_layer_ == "conv_4"
+    vanilla = ScratchCNNClassifier("vanilla", epochs=1, random_state=0).fit(X, y)
+    names = [layer.name for layer in vanilla.model_.layers]
+    assert "conv_4" not in names and not any("dropout" in n for n in names)
+    assert vanilla.model_.get_layer("head_dense").units == 128
+
+
+# ------------------------------------------------------------------- bad input
+def test_bad_input_errors(fitted, synthetic):
+    X, y = synthetic.images, synthetic.target
+    clf = ScratchCNNClassifier(**FAST)
+    with pytest.raises(ValueError, match="2-D array of shape"):
+        clf.fit(X.reshape(len(X), -1), y)
+    with pytest.raises(ValueError, match="5-D array"):
+        clf.fit(X[..., None], y)
+    bad = X.copy()
+    bad[0, 0, 0, 0] = np.nan
+    with pytest.raises(ValueError, match="NaN"):
+        clf.fit(bad, y)
+    bad[0, 0, 0, 0] = np.inf
+    with pytest.raises(ValueError, match="infinity"):
+        clf.fit(bad, y)
+    with pytest.raises(ValueError, match="X is empty"):
+        clf.fit(X[:0], y[:0])
+    with pytest.raises(ValueError, match="single class"):
+        clf.fit(X, np.ones_like(y))
+    with pytest.raises(ValueError, match=r"expecting X of shape \(32, 32, 1\)"):
+        fitted.predict(np.zeros((2, 40, 40, 1), np.float32))
+    with pytest.raises(ValueError, match="Unknown optimizer 'adamm'"):
+        ScratchCNNClassifier(**FAST, optimizer="adamm").fit(X, y)
+    with pytest.raises(ValueError, match="Unknown preset 'resnet'"):
+        ScratchCNNClassifier("resnet").fit(X, y)
+    with pytest.raises(NotFittedError):
+        ScratchCNNClassifier().predict(X)
+    with pytest.raises(ValueError, match="early_stopping=True needs validation data"):
+        ScratchCNNClassifier(**FAST, early_stopping=True).fit(X, y)
+    with pytest.raises(TypeError, match="unexpected parameter 'colour__mode'"):
+        ScratchCNNClassifier(**FAST, colour__mode=1).fit(X, y)
+    with pytest.raises(TypeError, match="not file paths"):
+        clf.fit(["a.jpeg", "b.jpeg"], [0, 1])
+    with pytest.raises(ValueError, match="conv_dropout must be in"):
+        ScratchCNNClassifier(**FAST, conv_dropout=1.5).fit(X, y)
+    with pytest.raises(ValueError, match="empty images"):
+        clf.fit(np.zeros((4, 0, 5, 1)), [0, 1, 0, 1])
