@@ -1,6 +1,8 @@
 """skxray: pneumonia detection on chest X-rays, as scikit-learn estimators on Keras 3."""
 
 from ._augment import XrayAugmenter
+from ._cam import cam_explain
+from ._cam_plot import HeatmapDisplay, overlay_heatmap, plot_heatmaps
 from ._decode import IMAGE_EXTENSIONS, ImageLoadError, decode_image
 from ._io import ImageDirLoader, load_image_folder, patient_id
 from ._metrics import TrainingHistoryDisplay, binary_scores, plot_learning_curves
@@ -9,6 +11,7 @@ from ._show_versions import show_versions
 from ._version import __version__
 
 __all__ = [
+    "HeatmapDisplay",
     "IMAGE_EXTENSIONS",
     "ImageDirLoader",
     "ImageLoadError",
@@ -17,9 +20,12 @@ __all__ = [
     "XrayAugmenter",
     "__version__",
     "binary_scores",
+    "cam_explain",
     "decode_image",
     "load_image_folder",
+    "overlay_heatmap",
     "patient_id",
+    "plot_heatmaps",
     "plot_learning_curves",
     "show_versions",
 ]

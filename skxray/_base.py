@@ -4,7 +4,6 @@ import numbers
 
 import keras
 import numpy as np
-from scipy.sparse import issparse
 from scikeras._utils import (
     get_optimizer_class,
     route_params,
@@ -12,6 +11,7 @@ from scikeras._utils import (
     unflatten_params,
 )
 from scikeras.wrappers import KerasClassifier
+from scipy.sparse import issparse
 from sklearn.model_selection import train_test_split
 from sklearn.utils import ClassifierTags
 
@@ -79,8 +79,9 @@ class BaseXrayClassifier(KerasClassifier):
                 "ImageDirLoader in front of it in a Pipeline."
             )
         if issparse(X):
-            raise TypeError(f"{type(self).__name__} does not support sparse input: images must "
-                            "be dense arrays.")
+            raise TypeError(
+                f"{type(self).__name__} does not support sparse input: images must be dense arrays."
+            )
         X = np.asarray(X)
         if X.ndim not in (3, 4):
             raise ValueError(
@@ -93,8 +94,10 @@ class BaseXrayClassifier(KerasClassifier):
         if X.ndim == 3:
             X = X[..., None]
         if min(X.shape[1:]) < 1:
-            raise ValueError(f"X holds empty images of shape {X.shape[1:]}: height, width and "
-                             "channels must all be at least 1.")
+            raise ValueError(
+                f"X holds empty images of shape {X.shape[1:]}: height, width and "
+                "channels must all be at least 1."
+            )
         return X
 
     @property
@@ -183,8 +186,9 @@ class BaseXrayClassifier(KerasClassifier):
         self._check_routed()
         self._check_images(X)
         if y is None:
-            raise ValueError(f"{type(self).__name__} requires y to be passed, but the target y "
-                             "is None.")
+            raise ValueError(
+                f"{type(self).__name__} requires y to be passed, but the target y is None."
+            )
         _, counts = np.unique(np.asarray(y), return_counts=True)
         if len(counts) < 2:
             raise ValueError(

@@ -62,13 +62,15 @@ class ScratchCNNClassifier(BaseXrayClassifier):
     conv_dropout : float, default=None
         Dropout rate between the feature extractor and the dense layer.
     dense_units : int, default=None
-        Units of the hidden dense layer.
+        Units of the hidden dense layer; 0 leaves it out (with
+        ``head_pooling="avg"`` this is the CAM architecture of Zhou et al.).
     dense_dropout : float, default=None
         Dropout rate after the hidden dense layer.
-    head_pooling : {"flatten", "avg"}, default="flatten"
+    head_pooling : {"flatten", "avg", "max"}, default="flatten"
         How the last feature map enters the head: flattened (the report's
-        choice) or global-average-pooled (which also enables
-        ``cam_explain(method="cam")``).
+        choice), global-average-pooled (which also enables
+        ``cam_explain(method="cam")``) or global-max-pooled (suits small
+        local findings).
     optimizer : str or keras.optimizers.Optimizer, default="adam"
         A Keras optimizer name ("adam", "sgd", "rmsprop"...) or instance. Its
         settings are routed parameters: ``optimizer__learning_rate=1e-3``,
@@ -200,8 +202,10 @@ class ScratchCNNClassifier(BaseXrayClassifier):
         for name in ("conv_dropout", "dense_dropout"):
             if not 0 <= arch[name] < 1:
                 raise ValueError(f"{name} must be in [0, 1), got {arch[name]!r}.")
-        if self.head_pooling not in ("flatten", "avg"):
-            raise ValueError(f"head_pooling must be 'flatten' or 'avg', got {self.head_pooling!r}.")
+        if self.head_pooling not in ("flatten", "avg", "max"):
+            raise ValueError(
+                f"head_pooling must be 'flatten', 'avg' or 'max', got {self.head_pooling!r}."
+            )
         return arch
 
     def _build_network(self, x):
@@ -219,12 +223,17 @@ class ScratchCNNClassifier(BaseXrayClassifier):
         arch = self._architecture()
         if self.head_pooling == "avg":
             x = keras.layers.GlobalAveragePooling2D(name="head_pool")(features)
+        elif self.head_pooling == "max":
+            x = keras.layers.GlobalMaxPooling2D(name="head_pool")(features)
         else:
             x = keras.layers.Flatten(name="head_flatten")(features)
         if arch["conv_dropout"]:
             x = keras.layers.Dropout(arch["conv_dropout"], name="head_dropout_1")(x)
-        x = keras.layers.Dense(int(arch["dense_units"]), activation="relu", name="head_dense")(x)
-        if arch["dense_dropout"]:
-            x = keras.layers.Dropout(arch["dense_dropout"], name="head_dropout_2")(x)
+        if arch["dense_units"]:
+            x = keras.layers.Dense(int(arch["dense_units"]), activation="relu", name="head_dense")(
+                x
+            )
+            if arch["dense_dropout"]:
+                x = keras.layers.Dropout(arch["dense_dropout"], name="head_dropout_2")(x)
         activation = "sigmoid" if n_outputs == 1 else "softmax"
         return keras.layers.Dense(n_outputs, activation=activation, name="head_output")(x)

@@ -55,6 +55,7 @@ def _demo(args):
     cm_display = ConfusionMatrixDisplay(cm, display_labels=data.target_names).plot()
     cm_display.figure_.savefig(out / "confusion_matrix.png", dpi=100)
     written = ["learning_curves.png", "confusion_matrix.png"]
+    written += _write_heatmaps(clf, data, test, proba, out)
     print(f"Wrote {', '.join(written)} to {out}/")
     print(f"\n{ATTRIBUTION}")
     return 0

@@ -33,6 +33,7 @@ def make_synthetic_xrays(
     positive_fraction=0.5,
     noise=0.05,
     lesion_size=(0.08, 0.16),
+    lesion_intensity=0.6,
     random_state=None,
 ):
     """Generate chest-X-ray-like images in which positives carry opacities.
@@ -54,6 +55,9 @@ def make_synthetic_xrays(
         Standard deviation of the Gaussian pixel noise.
     lesion_size : (float, float), default=(0.08, 0.16)
         Range of the opacity's radius, as a fraction of ``image_size``.
+    lesion_intensity : float, default=0.6
+        Peak brightness the opacity adds. The lung fields are 0.35 darker
+        than the body, so the default opacity is denser than soft tissue.
     random_state : int, RandomState instance or None, default=None
         Seed for reproducible images.
 
@@ -95,7 +99,7 @@ def make_synthetic_xrays(
             radius = image_size * rng.uniform(*lesion_size)
             disk = ((yy - cy) ** 2 + (xx - cx) ** 2) <= radius**2
             blob = cv2.GaussianBlur(disk.astype(np.float32), (0, 0), radius / 3)
-            image += 0.35 * blob
+            image += lesion_intensity * blob
             masks[i] = disk
         image += noise * rng.standard_normal(image.shape).astype(np.float32)
         images[i, ..., 0] = np.clip(image, 0, 1)

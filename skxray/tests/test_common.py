@@ -22,8 +22,15 @@ from sklearn.utils.estimator_checks import parametrize_with_checks
 
 from skxray import ScratchCNNClassifier
 
-TINY = dict(conv_filters=(4,), kernel_size=2, pool_size=2, dense_units=8, epochs=2,
-            batch_size=16, random_state=0)
+TINY = dict(
+    conv_filters=(4,),
+    kernel_size=2,
+    pool_size=2,
+    dense_units=8,
+    epochs=2,
+    batch_size=16,
+    random_state=0,
+)
 
 SCIKERAS = {
     "check_estimator_tags_renamed": (
@@ -71,6 +78,10 @@ ADAPTER = {
         "1-D X is rejected with skxray's 'expects images of shape' message, not 'Reshape your "
         "data'."
     ),
+}
+
+
+class TabularAdapter(ScratchCNNClassifier):
     """Test-only: read 2-D (n, d) data as 1-pixel-high images (n, 1, d, 1)."""
 
     def _check_images(self, X):
@@ -92,24 +103,46 @@ def _expected_failures(estimator):
 
 # Checks that feed 2-D tabular data to the shipped estimators.
 _SHIPPED_2D = [
-    "check_fit_score_takes_y", "check_estimators_overwrite_params",
-    "check_dont_overwrite_parameters", "check_estimators_fit_returns_self",
-    "check_readonly_memmap_input", "check_n_features_in_after_fitting",
-    "check_positive_only_tag_during_fit", "check_estimators_dtypes",
-    "check_sample_weights_not_an_array", "check_sample_weights_list",
-    "check_all_zero_sample_weights_error", "check_sample_weights_shape",
-    "check_sample_weights_not_overwritten", "check_sample_weight_equivalence_on_dense_data",
-    "check_complex_data", "check_dtype_object", "check_estimators_empty_data_messages",
-    "check_pipeline_consistency", "check_estimators_nan_inf", "check_estimator_sparse_tag",
-    "check_estimator_sparse_array", "check_estimator_sparse_matrix", "check_estimators_pickle",
-    "check_f_contiguous_array_estimator", "check_classifier_data_not_an_array",
-    "check_classifiers_one_label_sample_weights", "check_classifiers_classes",
-    "check_estimators_partial_fit_n_features", "check_classifiers_train",
-    "check_classifiers_regression_target", "check_supervised_y_2d",
-    "check_class_weight_classifiers", "check_methods_sample_order_invariance",
-    "check_methods_subset_invariance", "check_fit2d_1sample", "check_fit2d_1feature",
-    "check_dict_unchanged", "check_fit_idempotent", "check_fit_check_is_fitted",
-    "check_n_features_in", "check_fit2d_predict1d", "check_requires_y_none",
+    "check_fit_score_takes_y",
+    "check_estimators_overwrite_params",
+    "check_dont_overwrite_parameters",
+    "check_estimators_fit_returns_self",
+    "check_readonly_memmap_input",
+    "check_n_features_in_after_fitting",
+    "check_positive_only_tag_during_fit",
+    "check_estimators_dtypes",
+    "check_sample_weights_not_an_array",
+    "check_sample_weights_list",
+    "check_all_zero_sample_weights_error",
+    "check_sample_weights_shape",
+    "check_sample_weights_not_overwritten",
+    "check_sample_weight_equivalence_on_dense_data",
+    "check_complex_data",
+    "check_dtype_object",
+    "check_estimators_empty_data_messages",
+    "check_pipeline_consistency",
+    "check_estimators_nan_inf",
+    "check_estimators_pickle",
+    "check_f_contiguous_array_estimator",
+    "check_classifier_data_not_an_array",
+    "check_classifiers_one_label_sample_weights",
+    "check_classifiers_classes",
+    "check_estimators_partial_fit_n_features",
+    "check_classifiers_train",
+    "check_classifiers_regression_target",
+    "check_supervised_y_2d",
+    "check_class_weight_classifiers",
+    "check_methods_sample_order_invariance",
+    "check_methods_subset_invariance",
+    "check_fit2d_1sample",
+    "check_fit2d_1feature",
+    "check_dict_unchanged",
+    "check_fit_idempotent",
+    "check_fit_check_is_fitted",
+    "check_n_features_in",
+    "check_fit2d_predict1d",
+    "check_requires_y_none",
+    "check_classifiers_one_label",
 ]
 
 

@@ -28,8 +28,9 @@ from skxray import (
 )
 from skxray.datasets import get_sample_xrays_path
 
-FAST = dict(preset="vanilla", conv_filters=(4, 8), dense_units=16, epochs=3, batch_size=16,
-            random_state=0)
+FAST = dict(
+    preset="vanilla", conv_filters=(4, 8), dense_units=16, epochs=3, batch_size=16, random_state=0
+)
 
 
 @pytest.fixture(scope="module")
@@ -41,13 +42,20 @@ def fitted(synthetic):
 # ------------------------------------------------ classifier behaviour (tags fix)
 def test_is_a_classifier_for_scikit_learn(fitted, synthetic):
     assert is_classifier(fitted)
-    assert isinstance(check_cv(3, synthetic.target, classifier=is_classifier(fitted)),
-                      StratifiedKFold)
+    assert isinstance(
+        check_cv(3, synthetic.target, classifier=is_classifier(fitted)), StratifiedKFold
+    )
 
 
 def test_roc_auc_scoring_gives_numbers(synthetic):
-    scores = cross_val_score(ScratchCNNClassifier(**FAST), synthetic.images, synthetic.target,
-                             cv=2, scoring="roc_auc", error_score="raise")
+    scores = cross_val_score(
+        ScratchCNNClassifier(**FAST),
+        synthetic.images,
+        synthetic.target,
+        cv=2,
+        scoring="roc_auc",
+        error_score="raise",
+    )
     assert np.isfinite(scores).all() and (scores >= 0).all()
 
 
@@ -71,9 +79,17 @@ def test_pipeline_on_file_paths_grid_search_and_cross_val():
     data = load_image_folder(get_sample_xrays_path())
     idx = np.r_[0:24, 100:124]  # 24 NORMAL + 24 PNEUMONIA
     paths, y = data.paths[idx], data.target[idx]
-    pipe = Pipeline([("load", ImageDirLoader(image_size=32)),
-                     ("clf", ScratchCNNClassifier(**{**FAST, "preset": "optimized",
-                                                     "conv_filters": (4, 4, 4, 4)}))])
+    pipe = Pipeline(
+        [
+            ("load", ImageDirLoader(image_size=32)),
+            (
+                "clf",
+                ScratchCNNClassifier(
+                    **{**FAST, "preset": "optimized", "conv_filters": (4, 4, 4, 4)}
+                ),
+            ),
+        ]
+    )
     grid = {"clf__optimizer": ["adam", "sgd", "rmsprop"], "clf__conv_dropout": [0.0, 0.4]}
     search = GridSearchCV(pipe, grid, cv=2, scoring="f1", error_score="raise").fit(paths, y)
     assert np.isfinite(search.cv_results_["mean_test_score"]).all()
@@ -83,8 +99,12 @@ def test_pipeline_on_file_paths_grid_search_and_cross_val():
 
 
 def test_routed_optimizer_parameters(synthetic):
-    clf = ScratchCNNClassifier(**{**FAST, "epochs": 1}, optimizer="sgd",
-                               optimizer__learning_rate=0.05, optimizer__momentum=0.9)
+    clf = ScratchCNNClassifier(
+        **{**FAST, "epochs": 1},
+        optimizer="sgd",
+        optimizer__learning_rate=0.05,
+        optimizer__momentum=0.9,
+    )
     clf.fit(synthetic.images, synthetic.target)
     opt = clf.model_.optimizer
     assert isinstance(opt, keras.optimizers.SGD)
@@ -110,8 +130,13 @@ def test_predict_proba_clone_pickle_joblib(fitted, synthetic, tmp_path):
 
 def test_same_random_state_same_predictions(synthetic):
     X, y = synthetic.images, synthetic.target
-    params = {**FAST, "augmenter": XrayAugmenter(), "validation_split": 0.2,
-              "preset": "optimized", "conv_filters": (4, 4, 4, 4)}
+    params = {
+        **FAST,
+        "augmenter": XrayAugmenter(),
+        "validation_split": 0.2,
+        "preset": "optimized",
+        "conv_filters": (4, 4, 4, 4),
+    }
     first = ScratchCNNClassifier(**params).fit(X, y).predict_proba(X)
     second = ScratchCNNClassifier(**params).fit(X, y).predict_proba(X)
     np.testing.assert_array_equal(first, second)
@@ -134,14 +159,19 @@ def test_augmenter_trains_only(synthetic):
 
 
 def test_augmenter_is_tunable_and_not_a_pipeline_step(synthetic):
-    search = GridSearchCV(ScratchCNNClassifier(**{**FAST, "epochs": 1}, augmenter=XrayAugmenter()),
-                          {"augmenter__rotation_range": [0, 15]}, cv=2, scoring="f1",
-                          error_score="raise")
+    search = GridSearchCV(
+        ScratchCNNClassifier(**{**FAST, "epochs": 1}, augmenter=XrayAugmenter()),
+        {"augmenter__rotation_range": [0, 15]},
+        cv=2,
+        scoring="f1",
+        error_score="raise",
+    )
     search.fit(synthetic.images, synthetic.target)
     assert search.best_estimator_.augmenter.rotation_range in (0, 15)
     with pytest.raises(TypeError, match="transform"):
         Pipeline([("aug", XrayAugmenter()), ("clf", ScratchCNNClassifier())]).fit(
-            synthetic.images, synthetic.target)
+            synthetic.images, synthetic.target
+        )
 
 
 def test_augmenter_preview_and_validation():
@@ -167,8 +197,18 @@ def test_history_scores_whole_validation_data(synthetic):
     clf = ScratchCNNClassifier(**{**FAST, "epochs": 4})
     clf.fit(X[:64], y[:64], validation_data=(X[64:], y[64:]))
     history = clf.history_
-    for key in ("loss", "f1", "precision", "recall", "roc_auc", "val_loss", "val_f1",
-                "val_precision", "val_recall", "val_roc_auc"):
+    for key in (
+        "loss",
+        "f1",
+        "precision",
+        "recall",
+        "roc_auc",
+        "val_loss",
+        "val_f1",
+        "val_precision",
+        "val_recall",
+        "val_roc_auc",
+    ):
         assert len(history[key]) == 4, key
     expected = f1_score(y[64:], clf.predict(X[64:]))
     assert history["val_f1"][-1] == pytest.approx(expected, abs=1e-6)
@@ -182,14 +222,20 @@ def test_validation_split_is_stratified(synthetic):
     clf = ScratchCNNClassifier(**{**FAST, "epochs": 1}, validation_split=0.25)
     clf.fit(synthetic.images[order], y[order])
     assert 0 < clf.history_["val_recall"][0] + clf.history_["val_precision"][0] or np.isfinite(
-        clf.history_["val_roc_auc"][0])
+        clf.history_["val_roc_auc"][0]
+    )
 
 
 def test_early_stopping_restores_best_weights(synthetic):
     rng = np.random.default_rng(0)
     y = rng.integers(0, 2, len(synthetic.target))  # noise labels: validation loss rises
-    clf = ScratchCNNClassifier(**{**FAST, "epochs": 30}, early_stopping=True, patience=2,
-                               validation_split=0.3, optimizer__learning_rate=0.01)
+    clf = ScratchCNNClassifier(
+        **{**FAST, "epochs": 30},
+        early_stopping=True,
+        patience=2,
+        validation_split=0.3,
+        optimizer__learning_rate=0.01,
+    )
     clf.fit(synthetic.images, y)
     assert clf.n_epochs_ < 30
     best = int(np.argmin(clf.history_["val_loss"]))
