@@ -1,6 +1,13 @@
-"""Sphinx configuration of the skxray documentation."""
+"""Sphinx configuration of the skxray documentation.
+
+Build: ``pip install -e ".[docs]" && python -m sphinx -W -b html docs docs/_build/html``
+"""
+
+import os
 
 import skxray
+
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 
 project = "skxray"
 author = "skxray developers"
@@ -12,15 +19,44 @@ extensions = [
     "sphinx.ext.autosummary",
     "sphinx.ext.intersphinx",
     "numpydoc",
+    "sphinx_gallery.gen_gallery",
 ]
 autosummary_generate = True
 numpydoc_show_class_members = False
-templates_path = []
-exclude_patterns = ["_build"]
-html_theme = "alabaster"
+numpydoc_validation_checks = set()
+exclude_patterns = [
+    "_build",
+    "auto_examples/*.ipynb",
+    "auto_examples/*.py",
+    "auto_examples/*.zip",
+    "auto_examples/*.json",
+    "auto_examples/*.md5",
+]
+html_theme = "pydata_sphinx_theme"
+html_theme_options = {"navigation_with_keys": False, "show_prev_next": False}
+html_title = f"skxray {release}"
+
+# Offline builds are the norm here: intersphinx inventories are optional.
 intersphinx_mapping = {
     "python": ("https://docs.python.org/3", None),
     "numpy": ("https://numpy.org/doc/stable", None),
     "sklearn": ("https://scikit-learn.org/stable", None),
     "matplotlib": ("https://matplotlib.org/stable", None),
+}
+intersphinx_timeout = 5
+suppress_warnings = ["intersphinx.external", "config.cache"]
+if os.environ.get("SKXRAY_DOCS_OFFLINE", "1") == "1":
+    intersphinx_mapping = {}
+
+sphinx_gallery_conf = {
+    "examples_dirs": "../examples",
+    "gallery_dirs": "auto_examples",
+    "filename_pattern": r"/plot_",  # others are shown, not run (they need real data)
+    "download_all_examples": False,
+    "remove_config_comments": True,
+    "within_subsection_order": "FileNameSortKey",
+    "image_scrapers": ("matplotlib",),
+    "matplotlib_animations": False,
+    "reset_modules": ("matplotlib", "seaborn"),
+    "abort_on_example_error": True,
 }

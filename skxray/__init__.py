@@ -4,19 +4,25 @@ from ._augment import XrayAugmenter
 from ._cam import cam_explain
 from ._cam_plot import HeatmapDisplay, overlay_heatmap, plot_heatmaps
 from ._decode import IMAGE_EXTENSIONS, ImageLoadError, decode_image
+from ._features import FEATURE_CACHE, FeatureCache, WeightsNotAvailableError
 from ._io import ImageDirLoader, load_image_folder, patient_id
 from ._metrics import TrainingHistoryDisplay, binary_scores, plot_learning_curves
 from ._scratch import ScratchCNNClassifier
 from ._show_versions import show_versions
+from ._transfer import InceptionTransferClassifier
 from ._version import __version__
 
 __all__ = [
+    "FEATURE_CACHE",
+    "FeatureCache",
     "HeatmapDisplay",
     "IMAGE_EXTENSIONS",
     "ImageDirLoader",
     "ImageLoadError",
+    "InceptionTransferClassifier",
     "ScratchCNNClassifier",
     "TrainingHistoryDisplay",
+    "WeightsNotAvailableError",
     "XrayAugmenter",
     "__version__",
     "binary_scores",

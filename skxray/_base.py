@@ -1,5 +1,6 @@
 """The scikeras-based base class shared by skxray's image classifiers."""
 
+import contextlib
 import numbers
 
 import keras
@@ -19,6 +20,27 @@ from ._augment import XrayAugmenter
 from ._callbacks import EpochScores
 
 _ROUTING_PREFIXES = ("optimizer__", "fit__", "predict__", "callbacks__")
+
+
+@contextlib.contextmanager
+def _keep_op_determinism():
+    """Undo the TensorFlow op determinism that scikeras may leave enabled.
+
+    scikeras 0.13 sets TF_DETERMINISTIC_OPS before asking whether determinism
+    was on, so it believes it was and never turns it off again; later
+    unseeded random ops then fail. Restore the state seen before the call.
+    """
+    try:
+        from tensorflow.python.framework import config
+    except ImportError:  # another backend: scikeras changes nothing
+        yield
+        return
+    was_enabled = config.is_op_determinism_enabled()
+    try:
+        yield
+    finally:
+        if not was_enabled and config.is_op_determinism_enabled():
+            config.disable_op_determinism()
 
 
 class BaseXrayClassifier(KerasClassifier):
@@ -122,6 +144,10 @@ class BaseXrayClassifier(KerasClassifier):
         )
         return unflatten_params(items=optimizer, params=routed)
 
+    def _build_keras_model(self):
+        with _keep_op_determinism():
+            return super()._build_keras_model()
+
     def _keras_build_fn(self, meta):
         keras.backend.clear_session()  # drop graphs of earlier fits
         n_classes = meta["n_classes_"]
@@ -141,8 +167,13 @@ class BaseXrayClassifier(KerasClassifier):
         features = self._build_network(x)
         outputs = self._build_head(features, 1 if binary else n_classes)
         model = keras.Model(inputs, outputs, name=type(self).__name__)
+        self._compile(model, self._make_optimizer())
+        return model
+
+    def _compile(self, model, optimizer):
+        """Compile ``model`` with skxray's loss and fresh metric objects."""
         smoothing = float(self.label_smoothing)
-        if binary:
+        if model.output_shape[-1] == 1:
             loss = keras.losses.BinaryCrossentropy(label_smoothing=smoothing)
             metrics = [
                 keras.metrics.Precision(name="precision"),
@@ -154,8 +185,7 @@ class BaseXrayClassifier(KerasClassifier):
                 raise ValueError("label_smoothing is supported for binary problems only.")
             loss = keras.losses.SparseCategoricalCrossentropy()
             metrics = [keras.metrics.SparseCategoricalAccuracy(name="accuracy")]
-        model.compile(optimizer=self._make_optimizer(), loss=loss, metrics=metrics)
-        return model
+        model.compile(optimizer=optimizer, loss=loss, metrics=metrics)
 
     def _predict_raw(self, X, **kwargs):
         # Prediction is quiet unless predict__verbose asks otherwise.
@@ -228,6 +258,29 @@ class BaseXrayClassifier(KerasClassifier):
                 "early_stopping=True needs validation data: set "
                 "validation_split > 0 or pass fit(..., validation_data=...)."
             )
+        self._user_callbacks = list(self._fit_callbacks)
+        try:
+            self._fit_stages(X, y, sample_weight, validation, epochs, initial_epoch, **kwargs)
+        finally:
+            self._fit_callbacks = self._user_callbacks
+            del self._user_callbacks
+        self.history_ = {
+            key: [int(v) if key == "stage" else float(v) for v in values]
+            for key, values in self.history_.items()
+        }
+        self.n_epochs_ = len(self.history_["loss"])
+
+    def _fit_stages(self, X, y, sample_weight, validation, epochs, initial_epoch, **kwargs):
+        """Training schedule; one stage here, subclasses may add more."""
+        self._keras_fit(X, y, sample_weight, validation, epochs, initial_epoch, **kwargs)
+
+    def _keras_fit(
+        self, X, y, sample_weight, validation, epochs, initial_epoch, model=None, **kwargs
+    ):
+        """One ``model.fit`` (``model_`` unless given) with skxray's callbacks.
+
+        History is appended to ``history_`` when ``initial_epoch > 0``.
+        """
         extra = [EpochScores()]
         if self.early_stopping:
             extra.append(
@@ -235,8 +288,14 @@ class BaseXrayClassifier(KerasClassifier):
                     monitor="val_loss", patience=self.patience, restore_best_weights=True
                 )
             )
-        self._fit_callbacks = extra + list(self._fit_callbacks)
+        self._fit_callbacks = extra + self._user_callbacks
         kwargs.update(validation_data=validation, validation_split=0.0)
-        super()._fit_keras_model(X, y, sample_weight, warm_start, epochs, initial_epoch, **kwargs)
-        self.history_ = {key: [float(v) for v in values] for key, values in self.history_.items()}
-        self.n_epochs_ = len(self.history_["loss"])
+        full = self.model_
+        self.model_ = full if model is None else model
+        try:
+            with _keep_op_determinism():
+                super()._fit_keras_model(
+                    X, y, sample_weight, initial_epoch > 0, epochs, initial_epoch, **kwargs
+                )
+        finally:
+            self.model_ = full

@@ -35,26 +35,34 @@ def _unwrap(estimator, X):
     return estimator, estimator.model_, X
 
 
-def _conv_layers(model, prefix=()):
-    """(path, layer) of every conv layer, nested models included, in graph order."""
+def _feature_layers(model, prefix=()):
+    """(path, layer) of every layer with a 4-D output, nested models included."""
     found = []
     for layer in model.layers:
         if isinstance(layer, keras.Model):
-            found += _conv_layers(layer, prefix + (layer,))
-        elif isinstance(layer, _CONV_TYPES):
+            found += _feature_layers(layer, prefix + (layer,))
+        elif not isinstance(layer, keras.layers.InputLayer) and len(layer.output.shape) == 4:
             found.append((prefix, layer))
     return found
 
 
 def _find_layer(model, layer):
-    convs = _conv_layers(model)
+    """The layer to explain: by name, object or index, or the last conv output.
+
+    The default is the last conv layer or the last concatenation of conv
+    branches after it (Inception's ``mixed10``), nested models included.
+    """
+    candidates = _feature_layers(model)
+    convs = [(p, c) for p, c in candidates if isinstance(c, _CONV_TYPES)]
     if not convs:
         raise ValueError(f"Model {model.name!r} has no convolutional layer to explain.")
     if layer is None:
-        return convs[-1]
+        after = candidates[candidates.index(convs[-1]) :]
+        merged = [(p, c) for p, c in after if isinstance(c, keras.layers.Concatenate)]
+        return merged[-1] if merged else convs[-1]
     if isinstance(layer, int):
         return convs[layer]
-    for path, candidate in convs:
+    for path, candidate in candidates:
         if candidate is layer or candidate.name == layer:
             return path, candidate
     names = [c.name for _, c in convs]
@@ -177,8 +185,10 @@ def cam_explain(estimator, X, *, method="gradcam", target=None, layer=None, batc
         Class to explain. ``None``: the positive class (label 1, PNEUMONIA)
         of a binary classifier, the predicted class otherwise.
     layer : str, int or keras layer, default=None
-        Conv layer whose activations are weighted; ``None`` takes the last
-        conv layer, also inside a nested sub-model.
+        Layer whose activations are weighted: any layer with a 4-D output,
+        by name or object, or the n-th conv layer by index. ``None`` takes the
+        last conv layer (or the concatenation of conv branches that follows
+        it, such as Inception's ``mixed10``), also inside a nested sub-model.
     batch_size : int, default=32
         Images per forward and backward pass.
 

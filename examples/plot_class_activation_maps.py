@@ -1,0 +1,51 @@
+"""
+Class activation maps on real X-rays
+====================================
+
+``cam_explain`` computes Grad-CAM (default), Grad-CAM++ or CAM heatmaps: where
+the network looked for pneumonia. ``plot_heatmaps`` shows image, heatmap and
+overlay with the predicted probability and the true label. Heatmaps are for
+review, not proof: a model can look at the wrong place (text markers, image
+borders) and still score well, and this is how you find out.
+"""
+
+# %%
+import numpy as np
+from sklearn.model_selection import StratifiedGroupKFold
+
+from skxray import ScratchCNNClassifier, XrayAugmenter, cam_explain, plot_heatmaps
+from skxray.datasets import load_sample_xrays
+
+data = load_sample_xrays(image_size=128)
+train, test = next(
+    StratifiedGroupKFold(4, shuffle=True, random_state=0).split(
+        data.images, data.target, data.groups
+    )
+)
+clf = ScratchCNNClassifier(
+    "optimized",
+    epochs=20,
+    batch_size=16,
+    augmenter=XrayAugmenter(),
+    optimizer__learning_rate=1e-3,
+    random_state=0,
+)
+clf.fit(data.images[train], data.target[train])
+
+# %%
+# Four held-out images, two of each class
+# ---------------------------------------
+pick = np.r_[test[data.target[test] == 1][:2], test[data.target[test] == 0][:2]]
+plot_heatmaps(clf, data.images[pick], y_true=data.target[pick], target_names=data.target_names)
+
+# %%
+# Methods side by side, as arrays
+# -------------------------------
+for method in ("gradcam", "gradcam++"):
+    maps = cam_explain(clf, data.images[pick], method=method)
+    print(
+        method,
+        maps.shape,
+        "peak location of first map:",
+        np.unravel_index(maps[0].argmax(), maps[0].shape),
+    )

@@ -1,0 +1,38 @@
+"""
+Grid search over optimizers and dropout, scored with F1
+=======================================================
+
+Every setting of ``ScratchCNNClassifier`` is a scikit-learn parameter, so
+``GridSearchCV`` tunes optimizers, routed learning rates and dropout rates.
+Labels are integers with 1 = PNEUMONIA, so ``scoring="f1"`` scores pneumonia.
+Folds are grouped by patient.
+"""
+
+# %%
+from sklearn.model_selection import GridSearchCV, StratifiedGroupKFold
+
+from skxray import ScratchCNNClassifier
+from skxray.datasets import load_sample_xrays
+
+data = load_sample_xrays(image_size=64)
+cv = list(
+    StratifiedGroupKFold(3, shuffle=True, random_state=0).split(
+        data.images, data.target, data.groups
+    )
+)
+search = GridSearchCV(
+    ScratchCNNClassifier("optimized", epochs=8, batch_size=16, random_state=0),
+    {"optimizer": ["adam", "sgd", "rmsprop"], "conv_dropout": [0.0, 0.4]},
+    cv=cv,
+    scoring="f1",
+    error_score="raise",
+)
+search.fit(data.images, data.target)
+for params, mean, std in zip(
+    search.cv_results_["params"],
+    search.cv_results_["mean_test_score"],
+    search.cv_results_["std_test_score"],
+    strict=True,
+):
+    print(f"{params}: f1 {mean:.3f} ± {std:.3f}")
+print("best:", search.best_params_)

@@ -1,0 +1,186 @@
+"""Pretrained-weights resolution and the in-process cache of frozen-base features."""
+
+import hashlib
+import os
+import threading
+from collections import OrderedDict
+
+import keras
+import numpy as np
+
+IMAGENET_FILE = "inception_v3_weights_tf_dim_ordering_tf_kernels_notop.h5"
+IMAGENET_URL = (
+    "https://storage.googleapis.com/tensorflow/keras-applications/inception_v3/" + IMAGENET_FILE
+)
+IMAGENET_HASH = "bcbd6486424b2319ff4ef7d526e38f63"
+
+
+class WeightsNotAvailableError(OSError):
+    """The ImageNet weights are neither cached nor downloadable.
+
+    The message says which file to put where, or to pass ``weights=<path>``.
+
+    Examples
+    --------
+    >>> from skxray import WeightsNotAvailableError
+    >>> issubclass(WeightsNotAvailableError, OSError)
+    True
+    """
+
+
+def _keras_models_dir():
+    home = os.environ.get("KERAS_HOME") or os.path.join(os.path.expanduser("~"), ".keras")
+    return os.path.join(home, "models")
+
+
+def resolve_weights(weights):
+    """Return ``None`` or a local weights file for ``weights``; never a silent fallback.
+
+    Parameters
+    ----------
+    weights : None, "imagenet" or path
+
+    Returns
+    -------
+    path : str or None
+
+    Raises
+    ------
+    WeightsNotAvailableError
+        ``"imagenet"`` is not cached and cannot be downloaded.
+    FileNotFoundError
+        A given path does not exist.
+    """
+    if weights is None:
+        return None
+    if isinstance(weights, str) and weights == "imagenet":
+        cached = os.path.join(_keras_models_dir(), IMAGENET_FILE)
+        if os.path.isfile(cached):
+            return cached
+        try:
+            return keras.utils.get_file(
+                IMAGENET_FILE, IMAGENET_URL, cache_subdir="models", file_hash=IMAGENET_HASH
+            )
+        except Exception as exc:
+            raise WeightsNotAvailableError(
+                f"Could not download the ImageNet Inception-V3 weights ({exc}). Download "
+                f"{IMAGENET_URL} on a machine with internet access and put it at {cached} "
+                "(or set KERAS_HOME), or pass weights=<path to a weights file>; "
+                "weights=None trains from random weights."
+            ) from exc
+    if isinstance(weights, (str, os.PathLike)):
+        path = os.fspath(weights)
+        if not os.path.isfile(path):
+            raise FileNotFoundError(f"Weights file {path!r} does not exist.")
+        return path
+    raise TypeError(f"weights must be None, 'imagenet' or a file path, got {weights!r}.")
+
+
+def base_key(weights, input_size, dtype, image_shape):
+    """Identity of a frozen base and its input, for the feature cache."""
+    if weights is None or weights == "imagenet":
+        identity = (weights,)
+    else:
+        stat = os.stat(weights)
+        identity = (os.path.abspath(weights), stat.st_size, stat.st_mtime_ns)
+    return (*identity, int(input_size), str(dtype), tuple(image_shape))
+
+
+class FeatureCache:
+    """Features of a frozen network, one entry per distinct image and base.
+
+    Images are keyed by a hash of their bytes, so an image that appears in
+    several cross-validation folds is featurised once. Least recently used
+    entries are dropped beyond ``max_bytes``.
+
+    Parameters
+    ----------
+    max_bytes : int, default=1 GiB
+
+    Attributes
+    ----------
+    n_computed : int
+        Images pushed through a base so far.
+    n_reused : int
+        Images served from the cache so far.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from skxray import FeatureCache
+    >>> cache = FeatureCache()
+    >>> X = np.arange(12, dtype="float32").reshape(3, 2, 2)
+    >>> f = cache.get_or_compute("base", X[[0, 1, 0]], lambda rows: rows.sum(axis=(1, 2))[:, None])
+    >>> f.ravel().tolist(), cache.n_computed
+    ([6.0, 22.0, 6.0], 2)
+    """
+
+    def __init__(self, max_bytes=2**30):
+        self.max_bytes = max_bytes
+        self._store = OrderedDict()
+        self._bytes = 0
+        self._lock = threading.Lock()
+        self.n_computed = 0
+        self.n_reused = 0
+
+    def clear(self):
+        """Drop every entry and reset the counters."""
+        with self._lock:
+            self._store.clear()
+            self._bytes = 0
+            self.n_computed = self.n_reused = 0
+
+    def get_or_compute(self, key, X, compute):
+        """Features of ``X`` under base ``key``; ``compute(rows)`` fills the gaps.
+
+        Parameters
+        ----------
+        key : hashable or None
+            Base identity; ``None`` computes everything and caches nothing.
+        X : ndarray of shape (n, ...)
+        compute : callable
+            Maps an array of rows of ``X`` to an array of features.
+
+        Returns
+        -------
+        features : ndarray of shape (n, ...)
+        """
+        if key is None:
+            return np.asarray(compute(X))
+        X = np.ascontiguousarray(X)
+        digests = [hashlib.blake2b(row.tobytes(), digest_size=16).digest() for row in X]
+        with self._lock:
+            missing = {}
+            for i, digest in enumerate(digests):
+                if (key, digest) not in self._store and digest not in missing:
+                    missing[digest] = i
+        if missing:
+            rows = np.fromiter(missing.values(), dtype=int)
+            computed = np.asarray(compute(X[rows]))
+            with self._lock:
+                for digest, feature in zip(missing, computed, strict=True):
+                    self._put((key, digest), feature.copy())
+                self.n_computed += len(rows)
+        with self._lock:
+            out = []
+            for digest in digests:
+                feature = self._store.get((key, digest))
+                if feature is None:  # evicted meanwhile: a tiny cache; recompute below
+                    break
+                self._store.move_to_end((key, digest))
+                out.append(feature)
+            self.n_reused += len(digests) - len(missing)
+        if len(out) != len(digests):
+            return np.asarray(compute(X))
+        return np.stack(out)
+
+    def _put(self, key, feature):
+        self._store[key] = feature
+        self._bytes += feature.nbytes
+        while self._bytes > self.max_bytes and len(self._store) > 1:
+            _, old = self._store.popitem(last=False)
+            self._bytes -= old.nbytes
+
+
+FEATURE_CACHE = FeatureCache()
+"""The process-wide cache used by :class:`InceptionTransferClassifier`."""

@@ -1,0 +1,303 @@
+"""InceptionTransferClassifier: Inception-V3 bottleneck features, then fine-tuning."""
+
+import numbers
+
+import keras
+
+from ._base import BaseXrayClassifier
+from ._features import FEATURE_CACHE, base_key, resolve_weights
+
+MIN_INPUT_SIZE = 75
+N_BLOCKS = 11  # mixed0 ... mixed10
+
+
+class InceptionTransferClassifier(BaseXrayClassifier):
+    """Transfer learning from Inception-V3, as a scikit-learn classifier.
+
+    The network is ``keras.applications.InceptionV3(include_top=False)``
+    followed by global average pooling and a dense head. Grayscale images are
+    repeated to three channels, resized to ``input_size`` and scaled to
+    [-1, 1], the preprocessing of Inception's ImageNet weights. The graph is
+    built flat (``input_tensor=``), so ``mixed10`` and every other base layer
+    are reachable, e.g. for :func:`cam_explain`.
+
+    Training schedule:
+
+    1. Both modes first train the head for ``epochs`` with the base frozen
+       ("bottleneck features"). Without an ``augmenter``, the base's pooled
+       features of each distinct image are computed once and cached in
+       memory (see ``feature_cache``), so a ``GridSearchCV`` over head
+       parameters does not push every fold through the base again.
+    2. ``mode="fine_tune"`` then unfreezes the top ``n_trainable_blocks``
+       Inception blocks (``mixed10`` down), keeps every BatchNormalization
+       layer frozen and in inference mode, and trains base top and head
+       together for ``fine_tune_epochs`` at ``fine_tune_learning_rate``. (The
+       2018 report did the reverse: it unfroze the stem and froze the head.)
+
+    Parameters
+    ----------
+    mode : {"bottleneck", "fine_tune"}, default="bottleneck"
+        Train the head only, or the head then the top blocks.
+    weights : None, "imagenet" or path, default="imagenet"
+        Base weights. ``"imagenet"``: Keras' standard download, cached in
+        ``~/.keras/models``; when neither is possible the error says which
+        file to put where. ``None``: random initialisation. A path: a Keras
+        weights file for ``InceptionV3(include_top=False)``.
+    input_size : int, default=299
+        Side of the square image fed to the base (at least 75).
+    head_units : int, default=1024
+        Units of the hidden dense layer of the head; 0 leaves it out (CAM).
+    dropout : float, default=0.5
+        Dropout rate before the output layer.
+    n_trainable_blocks : int, default=2
+        Inception blocks unfrozen by ``mode="fine_tune"`` (1 to 11).
+    fine_tune_epochs : int, default=5
+        Epochs of the second stage.
+    fine_tune_learning_rate : float, default=1e-5
+        Learning rate of the second stage (same optimizer class).
+    feature_cache : bool, default=True
+        Cache the frozen base's features across fits in this process (only
+        used without ``augmenter`` and, for ``weights=None``, with an int
+        ``random_state``). See :data:`skxray.FEATURE_CACHE`.
+    optimizer, label_smoothing, epochs, batch_size, class_weight, \
+validation_split, early_stopping, patience, augmenter, callbacks, random_state, \
+verbose, **routed_params
+        As for :class:`ScratchCNNClassifier`; ``epochs`` counts the first stage.
+
+    Attributes
+    ----------
+    model_ : keras.Model
+        The flat network (input, preprocessing, Inception layers, head).
+    history_ : dict of list of float
+        Both stages, one entry per epoch; ``stage`` holds 1 or 2.
+    last_conv_layer_ : str
+        ``"mixed10"``'s last convolution's name, for :func:`cam_explain`.
+    classes_, n_epochs_, image_shape_ : as for ScratchCNNClassifier.
+
+    Examples
+    --------
+    >>> from skxray import InceptionTransferClassifier
+    >>> from skxray.datasets import make_synthetic_xrays
+    >>> data = make_synthetic_xrays(16, 32, random_state=0)
+    >>> clf = InceptionTransferClassifier(weights=None, input_size=75, head_units=8,
+    ...                                   epochs=1, random_state=0)
+    >>> clf.fit(data.images, data.target).predict_proba(data.images[:2]).shape
+    (2, 2)
+    """
+
+    def __init__(
+        self,
+        mode="bottleneck",
+        *,
+        weights="imagenet",
+        input_size=299,
+        head_units=1024,
+        dropout=0.5,
+        n_trainable_blocks=2,
+        fine_tune_epochs=5,
+        fine_tune_learning_rate=1e-5,
+        feature_cache=True,
+        optimizer="adam",
+        label_smoothing=0.0,
+        epochs=10,
+        batch_size=32,
+        class_weight=None,
+        validation_split=0.0,
+        early_stopping=False,
+        patience=3,
+        augmenter=None,
+        callbacks=None,
+        random_state=None,
+        verbose=0,
+        **routed_params,
+    ):
+        self.mode = mode
+        self.weights = weights
+        self.input_size = input_size
+        self.head_units = head_units
+        self.dropout = dropout
+        self.n_trainable_blocks = n_trainable_blocks
+        self.fine_tune_epochs = fine_tune_epochs
+        self.fine_tune_learning_rate = fine_tune_learning_rate
+        self.feature_cache = feature_cache
+        self.optimizer = optimizer
+        self.label_smoothing = label_smoothing
+        self.epochs = epochs
+        self.batch_size = batch_size
+        self.class_weight = class_weight
+        self.validation_split = validation_split
+        self.early_stopping = early_stopping
+        self.patience = patience
+        self.augmenter = augmenter
+        self.callbacks = callbacks
+        self.random_state = random_state
+        self.verbose = verbose
+        vars(self).update(routed_params)
+
+    # ------------------------------------------------------------ validation
+    def _check_params(self):
+        if self.mode not in ("bottleneck", "fine_tune"):
+            raise ValueError(f"mode must be 'bottleneck' or 'fine_tune', got {self.mode!r}.")
+        if not isinstance(self.input_size, numbers.Integral) or self.input_size < MIN_INPUT_SIZE:
+            raise ValueError(
+                f"input_size must be an int >= {MIN_INPUT_SIZE} (Inception-V3's "
+                f"minimum), got {self.input_size!r}."
+            )
+        if not 1 <= self.n_trainable_blocks <= N_BLOCKS:
+            raise ValueError(
+                f"n_trainable_blocks must be in [1, {N_BLOCKS}], got {self.n_trainable_blocks!r}."
+            )
+        if not 0 <= self.dropout < 1:
+            raise ValueError(f"dropout must be in [0, 1), got {self.dropout!r}.")
+
+    def fit(self, X, y, sample_weight=None, *, validation_data=None):
+        """Train the head, then (``mode="fine_tune"``) the top blocks too.
+
+        Parameters
+        ----------
+        X : ndarray of shape (n_samples, height, width[, channels])
+            Images, float in [0, 1] or uint8; any size (resized to
+            ``input_size``).
+        y : array-like of shape (n_samples,)
+        sample_weight : array-like of shape (n_samples,), default=None
+        validation_data : (X_val, y_val), default=None
+
+        Returns
+        -------
+        self : InceptionTransferClassifier
+        """
+        self._check_params()
+        resolve_weights(self.weights)  # fail early and clearly, before any work
+        return super().fit(X, y, sample_weight, validation_data=validation_data)
+
+    # ------------------------------------------------------------- the model
+    def _build_network(self, x):
+        size = int(self.input_size)
+        if tuple(x.shape[1:3]) != (size, size):
+            x = keras.layers.Resizing(size, size, name="resize")(x)
+        if x.shape[-1] == 1:
+            x = keras.layers.Concatenate(name="to_rgb")([x, x, x])
+        elif x.shape[-1] != 3:
+            raise ValueError(f"Inception-V3 needs 1 or 3 channels, got {x.shape[-1]}.")
+        x = keras.layers.Rescaling(2.0, offset=-1.0, name="to_inception_range")(x)
+        base = keras.applications.InceptionV3(include_top=False, weights=None, input_tensor=x)
+        source = resolve_weights(self.weights)
+        if source is not None:
+            _load_base_weights(base, source, size)
+        self._base_layer_names = [layer.name for layer in base.layers if layer.weights]
+        self.last_conv_layer_ = [
+            layer.name for layer in base.layers if isinstance(layer, keras.layers.Conv2D)
+        ][-1]
+        for layer in base.layers:
+            if layer.weights:
+                layer.trainable = False
+        return keras.layers.GlobalAveragePooling2D(name="head_pool")(base.output)
+
+    def _build_head(self, features, n_outputs):
+        return _head(features, self.head_units, self.dropout, n_outputs)
+
+    def _head_network(self):
+        """A model from pooled features to the output, sharing ``model_``'s head layers."""
+        inputs = keras.Input(shape=(self.model_.get_layer("head_pool").output.shape[-1],))
+        x = inputs
+        for name in _HEAD_LAYERS:
+            if any(layer.name == name for layer in self.model_.layers):
+                x = self.model_.get_layer(name)(x)
+        return keras.Model(inputs, x, name="head")
+
+    # -------------------------------------------------------------- features
+    def _cache_key(self):
+        if not self.feature_cache or self.augmenter is not None:
+            return None
+        key = base_key(self.weights, self.input_size, self.X_dtype_, self.X_shape_[1:])
+        if self.weights is None:
+            if not isinstance(self.random_state, numbers.Integral):
+                return None  # random weights that no one can reproduce: nothing to share
+            key += (int(self.random_state),)
+        return key
+
+    def _features(self, X):
+        model = keras.Model(self.model_.inputs, self.model_.get_layer("head_pool").output)
+        return FEATURE_CACHE.get_or_compute(
+            self._cache_key(),
+            X,
+            lambda rows: model.predict(rows, batch_size=self.batch_size, verbose=0),
+        )
+
+    def _uses_cache(self):
+        return self._cache_key() is not None and not getattr(self, "fine_tuned_", False)
+
+    # ---------------------------------------------------------------- stages
+    def _fit_stages(self, X, y, sample_weight, validation, epochs, initial_epoch, **kwargs):
+        self.fine_tuned_ = False
+        if self._uses_cache():
+            feats = self._features(X)
+            val = None if validation is None else (self._features(validation[0]), validation[1])
+            head = self._head_network()
+            self._compile(head, self._make_optimizer())
+            self._keras_fit(
+                feats, y, sample_weight, val, epochs, initial_epoch, model=head, **kwargs
+            )
+        else:
+            self._keras_fit(X, y, sample_weight, validation, epochs, initial_epoch, **kwargs)
+        n_first = len(self.history_["loss"])
+        self.history_["stage"] = [1] * n_first
+        if self.mode != "fine_tune" or not self.fine_tune_epochs:
+            return
+        self._unfreeze_top_blocks()
+        optimizer = self._make_optimizer()
+        optimizer.learning_rate = self.fine_tune_learning_rate
+        self._compile(self.model_, optimizer)
+        self._keras_fit(X, y, sample_weight, validation, self.fine_tune_epochs, n_first, **kwargs)
+        self.history_["stage"] += [2] * (len(self.history_["loss"]) - n_first)
+        self.fine_tuned_ = True
+
+    def _unfreeze_top_blocks(self):
+        layers = self.model_.layers
+        first_block = N_BLOCKS - self.n_trainable_blocks  # mixed{first_block} is unfrozen
+        boundary = "mixed" + str(first_block - 1) if first_block > 0 else None
+        start = 0 if boundary is None else layers.index(self.model_.get_layer(boundary)) + 1
+        base_names = set(self._base_layer_names)
+        for layer in layers[start:]:
+            if layer.name in base_names and not isinstance(layer, keras.layers.BatchNormalization):
+                layer.trainable = True
+
+    def _predict_raw(self, X, **kwargs):
+        if not self.initialized_ or not self._uses_cache():
+            return super()._predict_raw(X, **kwargs)
+        X, _ = self._validate_data(X)
+        feats = self._features(self.feature_encoder_.transform(X))
+        return self._head_network().predict(feats, batch_size=self.batch_size, verbose=0)
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.non_deterministic = True if self.weights is None else tags.non_deterministic
+        return tags
+
+
+_HEAD_LAYERS = ("head_dense", "head_dropout", "head_output")
+
+
+def _head(x, units, dropout, n_outputs):
+    if units:
+        x = keras.layers.Dense(int(units), activation="relu", name="head_dense")(x)
+    if dropout:
+        x = keras.layers.Dropout(dropout, name="head_dropout")(x)
+    activation = "sigmoid" if n_outputs == 1 else "softmax"
+    return keras.layers.Dense(n_outputs, activation=activation, name="head_output")(x)
+
+
+def _load_base_weights(base, source, size):
+    """Copy weights from a standalone InceptionV3 built with ``source`` into ``base``."""
+    try:
+        donor = keras.applications.InceptionV3(
+            include_top=False, weights=source, input_shape=(size, size, 3)
+        )
+    except (ValueError, KeyError, OSError) as exc:
+        raise ValueError(
+            f"Weights file {source!r} does not fit InceptionV3(include_top=False): {exc}"
+        ) from exc
+    src = [layer for layer in donor.layers if layer.weights]
+    dst = [layer for layer in base.layers if layer.weights]
+    for a, b in zip(src, dst, strict=True):
+        b.set_weights(a.get_weights())

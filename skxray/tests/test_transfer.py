@@ -1,0 +1,214 @@
+"""InceptionTransferClassifier: modes, weights, the feature cache, sklearn behaviour."""
+
+import os
+import pickle
+
+import h5py
+import keras
+import numpy as np
+import pytest
+from sklearn.base import clone, is_classifier
+from sklearn.calibration import CalibratedClassifierCV
+from sklearn.model_selection import GridSearchCV, TunedThresholdClassifierCV, cross_val_score
+from sklearn.pipeline import Pipeline
+
+import skxray._features
+from skxray import (
+    FEATURE_CACHE,
+    ImageDirLoader,
+    InceptionTransferClassifier,
+    WeightsNotAvailableError,
+    XrayAugmenter,
+    cam_explain,
+    load_image_folder,
+)
+from skxray.datasets import get_sample_xrays_path
+
+TINY = dict(weights=None, input_size=75, head_units=8, epochs=2, batch_size=16, random_state=0)
+
+
+@pytest.fixture(scope="module")
+def fine_tuned(synthetic):
+    """One fine-tuned model shared by the module; do not mutate it."""
+    clf = InceptionTransferClassifier(
+        "fine_tune", n_trainable_blocks=1, fine_tune_epochs=1, validation_split=0.25, **TINY
+    )
+    return clf.fit(synthetic.images[:48], synthetic.target[:48])
+
+
+def test_bottleneck_freezes_the_base(synthetic):
+    clf = InceptionTransferClassifier(**TINY).fit(synthetic.images[:32], synthetic.target[:32])
+    assert is_classifier(clf)
+    trainable = {w.path.split("/")[0] for w in clf.model_.trainable_weights}
+    assert trainable == {"head_dense", "head_output"}
+    assert clf.history_["stage"] == [1, 1]
+    proba = clf.predict_proba(synthetic.images[:5])
+    assert proba.shape == (5, 2)
+    np.testing.assert_allclose(proba.sum(axis=1), 1, rtol=1e-6)
+
+
+def test_fine_tune_unfreezes_the_top_blocks_not_the_stem(fine_tuned):
+    model = fine_tuned.model_
+    layers = model.layers
+    top_start = layers.index(model.get_layer("mixed9")) + 1
+    for i, layer in enumerate(layers):
+        if not layer.weights or layer.name.startswith("head"):
+            continue
+        if isinstance(layer, keras.layers.BatchNormalization):
+            assert not layer.trainable, f"{layer.name}: BatchNormalization must stay frozen"
+        else:
+            assert layer.trainable == (i >= top_start), layer.name
+    assert model.get_layer("head_output").trainable
+    assert fine_tuned.history_["stage"] == [1, 1, 2]
+    assert len(fine_tuned.history_["val_f1"]) == 3
+    assert fine_tuned.fine_tuned_
+
+
+def test_flat_graph_and_heatmaps(fine_tuned, synthetic):
+    model = fine_tuned.model_
+    assert model.get_layer("mixed10").output.shape[-1] == 2048  # flat: reachable by name
+    assert not any(isinstance(layer, keras.Model) for layer in model.layers)
+    for method in ("gradcam", "gradcam++"):
+        maps = cam_explain(fine_tuned, synthetic.images[:3], method=method)
+        assert maps.shape == (3, 32, 32) and 0 <= maps.min() and maps.max() <= 1
+    maps = cam_explain(fine_tuned, synthetic.images[:3], layer="mixed10")
+    np.testing.assert_allclose(maps, cam_explain(fine_tuned, synthetic.images[:3]), atol=1e-6)
+
+
+def test_cam_method_on_a_cam_head(synthetic):
+    clf = InceptionTransferClassifier(**{**TINY, "head_units": 0}, dropout=0.0)
+    clf.fit(synthetic.images[:24], synthetic.target[:24])
+    maps = cam_explain(clf, synthetic.images[:2], method="cam", layer="mixed10")
+    assert maps.shape == (2, 32, 32)
+
+
+def test_preprocessing_matches_inception():
+    clf = InceptionTransferClassifier(**TINY)
+    X = np.zeros((4, 40, 40, 1), np.float32)
+    X[:, :, 20:] = 1.0
+    clf.fit(X, [0, 1, 0, 1])
+    probe = keras.Model(clf.model_.inputs, clf.model_.get_layer("to_inception_range").output)
+    out = keras.ops.convert_to_numpy(probe(X))
+    assert out.shape == (4, 75, 75, 3)
+    assert out.min() == pytest.approx(-1) and out.max() == pytest.approx(1)
+    np.testing.assert_array_equal(out[..., 0], out[..., 2])  # gray repeated to RGB
+
+
+@pytest.mark.slow
+def test_feature_cache_featurises_each_image_once(synthetic):
+    X, y = synthetic.images[:36], synthetic.target[:36]
+    grid = {"head_units": [4, 8]}
+    FEATURE_CACHE.clear()
+    search = GridSearchCV(
+        InceptionTransferClassifier(**TINY), grid, cv=2, scoring="f1", error_score="raise"
+    ).fit(X, y)
+    assert np.isfinite(search.cv_results_["mean_test_score"]).all()
+    assert FEATURE_CACHE.n_computed == len(X)  # 2 candidates x 2 folds + refit: once each
+    assert FEATURE_CACHE.n_reused >= 4 * len(X)
+    # Cached and uncached training give the same model (benchmarks/bench_transfer.py
+    # compares whole grid searches).
+    cached = InceptionTransferClassifier(**TINY).fit(X, y)
+    uncached = InceptionTransferClassifier(**TINY, feature_cache=False).fit(X, y)
+    np.testing.assert_allclose(uncached.predict_proba(X), cached.predict_proba(X), atol=1e-5)
+
+
+@pytest.mark.slow
+def test_cache_is_keyed_by_base_configuration(synthetic):
+    X, y = synthetic.images[:16], synthetic.target[:16]
+    FEATURE_CACHE.clear()
+    InceptionTransferClassifier(**TINY).fit(X, y)
+    InceptionTransferClassifier(**{**TINY, "input_size": 80}).fit(X, y)
+    InceptionTransferClassifier(**{**TINY, "random_state": 1}).fit(X, y)  # other random base
+    assert FEATURE_CACHE.n_computed == 3 * len(X)
+    InceptionTransferClassifier(**{**TINY, "random_state": None}).fit(X, y)
+    InceptionTransferClassifier(**TINY, augmenter=XrayAugmenter()).fit(X, y)
+    assert FEATURE_CACHE.n_computed == 3 * len(X)  # neither may use the cache
+
+
+@pytest.mark.slow
+def test_sklearn_behaviour(synthetic, tmp_path):
+    X, y = synthetic.images[:40], synthetic.target[:40]
+    data = load_image_folder(get_sample_xrays_path())
+    idx = np.r_[0:10, 100:110]
+    pipe = Pipeline(
+        [("load", ImageDirLoader(image_size=32)), ("clf", InceptionTransferClassifier(**TINY))]
+    )
+    scores = cross_val_score(
+        pipe, data.paths[idx], data.target[idx], cv=2, scoring="f1", error_score="raise"
+    )
+    assert np.isfinite(scores).all()
+    clf = InceptionTransferClassifier(**TINY).fit(X, y)
+    proba = clf.predict_proba(X[:6])
+    np.testing.assert_array_equal(pickle.loads(pickle.dumps(clf)).predict_proba(X[:6]), proba)
+    assert clone(clf).get_params() == clf.get_params()
+    tuned = TunedThresholdClassifierCV(InceptionTransferClassifier(**TINY), cv=2).fit(X, y)
+    assert 0 <= tuned.best_threshold_ <= 1
+    CalibratedClassifierCV(InceptionTransferClassifier(**TINY), cv=2).fit(X, y)
+    augmented = InceptionTransferClassifier(**TINY, augmenter=XrayAugmenter()).fit(X, y)
+    assert "random_rotation" in [layer.name for layer in augmented.model_.layers]
+
+
+# ----------------------------------------------------------------- weights
+def test_imagenet_offline_error_says_what_to_do(synthetic, tmp_path, monkeypatch):
+    monkeypatch.setenv("KERAS_HOME", str(tmp_path / "keras_home"))
+
+    def offline(*args, **kwargs):
+        raise Exception("URL fetch failure: no network")
+
+    monkeypatch.setattr(skxray._features.keras.utils, "get_file", offline)
+    clf = InceptionTransferClassifier(**{**TINY, "weights": "imagenet"})
+    with pytest.raises(WeightsNotAvailableError) as info:
+        clf.fit(synthetic.images[:8], synthetic.target[:8])
+    message = str(info.value)
+    assert skxray._features.IMAGENET_FILE in message
+    assert str(tmp_path / "keras_home" / "models") in message and "weights=<path" in message
+
+
+def test_imagenet_uses_the_keras_cache(synthetic, tmp_path, monkeypatch):
+    home = tmp_path / "keras_home"
+    monkeypatch.setenv("KERAS_HOME", str(home))
+    donor = keras.applications.InceptionV3(include_top=False, weights=None, input_shape=(75, 75, 3))
+    (home / "models").mkdir(parents=True)
+    donor.save_weights(home / "models" / "standin.weights.h5")
+    os.rename(
+        home / "models" / "standin.weights.h5", home / "models" / skxray._features.IMAGENET_FILE
+    )
+    assert skxray._features.resolve_weights("imagenet").startswith(str(home))
+
+
+def test_weights_file_errors(synthetic, tmp_path):
+    X, y = synthetic.images[:8], synthetic.target[:8]
+    with pytest.raises(FileNotFoundError, match="missing.h5' does not exist"):
+        InceptionTransferClassifier(**{**TINY, "weights": str(tmp_path / "missing.h5")}).fit(X, y)
+    wrong = tmp_path / "wrong.weights.h5"
+    with h5py.File(wrong, "w") as handle:
+        handle.create_dataset("junk", data=np.zeros(3))
+    with pytest.raises(ValueError, match="does not fit InceptionV3"):
+        InceptionTransferClassifier(**{**TINY, "weights": str(wrong)}).fit(X, y)
+    with pytest.raises(TypeError, match="weights must be"):
+        InceptionTransferClassifier(**{**TINY, "weights": 3}).fit(X, y)
+
+
+def test_weights_file_is_loaded(synthetic, tmp_path):
+    donor = keras.applications.InceptionV3(include_top=False, weights=None, input_shape=(75, 75, 3))
+    path = tmp_path / "inception.weights.h5"
+    donor.save_weights(path)
+    clf = InceptionTransferClassifier(**{**TINY, "weights": str(path)})
+    clf.fit(synthetic.images[:8], synthetic.target[:8])
+    expected = donor.get_layer(index=1).get_weights()[0]
+    first_conv = next(
+        layer for layer in clf.model_.layers if isinstance(layer, keras.layers.Conv2D)
+    )
+    np.testing.assert_array_equal(first_conv.get_weights()[0], expected)
+
+
+def test_bad_parameters(synthetic):
+    X, y = synthetic.images[:8], synthetic.target[:8]
+    with pytest.raises(ValueError, match="input_size must be an int >= 75"):
+        InceptionTransferClassifier(**{**TINY, "input_size": 64}).fit(X, y)
+    with pytest.raises(ValueError, match="mode must be"):
+        InceptionTransferClassifier("finetune", **TINY).fit(X, y)
+    with pytest.raises(ValueError, match="n_trainable_blocks"):
+        InceptionTransferClassifier(**TINY, n_trainable_blocks=12).fit(X, y)
+    with pytest.raises(ValueError, match="1 or 3 channels"):
+        InceptionTransferClassifier(**TINY).fit(np.zeros((8, 32, 32, 2), np.float32), y)
