@@ -2,9 +2,11 @@
 
     python benchmarks/bench_cam.py [--n 64] [--size 128] [--repeat 7]
 
-Fits ScratchCNNClassifier("optimized") for one epoch on the bundled sample, then
-times ``predict_proba(X)`` and ``cam_explain(X, method=...)`` on one batch of n
-images, interleaved, after a warm-up of each. Prints the best and median times.
+For ScratchCNNClassifier("optimized") and InceptionTransferClassifier (random weights,
+input_size 150, feature cache off so that predict_proba really runs the base), each
+fitted for one epoch on the bundled sample: times ``predict_proba(X)`` and
+``cam_explain(X, method=...)`` on one batch of n images, interleaved, after a warm-up
+of each. Prints the best and median times.
 """
 
 import argparse
@@ -15,7 +17,7 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 
 import numpy as np
 
-from skxray import ScratchCNNClassifier, cam_explain
+from skxray import InceptionTransferClassifier, ScratchCNNClassifier, cam_explain
 from skxray.datasets import load_sample_xrays
 
 
@@ -26,32 +28,45 @@ def main():
     parser.add_argument("--repeat", type=int, default=7)
     args = parser.parse_args()
     data = load_sample_xrays(image_size=args.size)
-    clf = ScratchCNNClassifier("optimized", epochs=1, batch_size=64, random_state=0)
-    clf.fit(data.images, data.target)
     X = data.images[: args.n]
-    jobs = {
-        "predict_proba": lambda: clf.predict_proba(X),
-        "gradcam": lambda: cam_explain(clf, X, batch_size=args.n),
-        "gradcam++": lambda: cam_explain(clf, X, method="gradcam++", batch_size=args.n),
+    models = {
+        "ScratchCNNClassifier('optimized')": ScratchCNNClassifier(
+            "optimized", epochs=1, batch_size=64, random_state=0
+        ),
+        "InceptionTransferClassifier(input_size=150)": InceptionTransferClassifier(
+            weights=None,
+            input_size=150,
+            head_units=256,
+            epochs=1,
+            batch_size=64,
+            feature_cache=False,
+            random_state=0,
+        ),
     }
-    times = {name: [] for name in jobs}
-    for job in jobs.values():
-        job()  # warm-up: tracing and graph building
-    for _ in range(args.repeat):
-        for name, job in jobs.items():
-            start = time.perf_counter()
-            job()
-            times[name].append(time.perf_counter() - start)
-    base = np.median(times["predict_proba"])
-    print(
-        f"{args.n} images of {args.size} px, ScratchCNNClassifier('optimized'), "
-        f"{args.repeat} interleaved runs"
-    )
-    for name, values in times.items():
-        print(
-            f"{name:<14} best {1e3 * min(values):7.1f} ms  median {1e3 * np.median(values):7.1f} "
-            f"ms  ratio to predict_proba (median) {np.median(values) / base:5.2f}x"
-        )
+    print(f"{args.n} images of {args.size} px, {args.repeat} interleaved runs")
+    for label, clf in models.items():
+        clf.fit(data.images, data.target)
+        jobs = {
+            "predict_proba": lambda clf=clf: clf.predict_proba(X),
+            "gradcam": lambda clf=clf: cam_explain(clf, X, batch_size=args.n),
+            "gradcam++": lambda clf=clf: cam_explain(clf, X, method="gradcam++", batch_size=args.n),
+        }
+        times = {name: [] for name in jobs}
+        for job in jobs.values():
+            job()  # warm-up: tracing and graph building
+        for _ in range(args.repeat):
+            for name, job in jobs.items():
+                start = time.perf_counter()
+                job()
+                times[name].append(time.perf_counter() - start)
+        base = np.median(times["predict_proba"])
+        print(label)
+        for name, values in times.items():
+            print(
+                f"  {name:<14} best {1e3 * min(values):8.1f} ms  median "
+                f"{1e3 * np.median(values):8.1f} ms  ratio to predict_proba (median) "
+                f"{np.median(values) / base:5.2f}x"
+            )
 
 
 if __name__ == "__main__":

@@ -36,3 +36,26 @@ for params, mean, std in zip(
 ):
     print(f"{params}: f1 {mean:.3f} ± {std:.3f}")
 print("best:", search.best_params_)
+
+# %%
+# Mean F1 per candidate, with the spread over folds
+# -------------------------------------------------
+import matplotlib.pyplot as plt
+import numpy as np
+
+labels = [f"{p['optimizer']}\ndropout {p['conv_dropout']}" for p in search.cv_results_["params"]]
+fig, ax = plt.subplots(figsize=(7, 3.5), layout="constrained")
+ax.bar(
+    np.arange(len(labels)),
+    search.cv_results_["mean_test_score"],
+    yerr=search.cv_results_["std_test_score"],
+    capsize=4,
+)
+ax.set(
+    xticks=np.arange(len(labels)),
+    xticklabels=labels,
+    ylabel="F1 (PNEUMONIA)",
+    ylim=(0, 1),
+    title="GridSearchCV, 3 patient-grouped folds",
+)
+plt.show()

@@ -32,3 +32,15 @@ scores = cross_val_score(
     error_score="raise",
 )
 print(f"F1 per fold: {scores.round(3)}; mean {scores.mean():.3f} ± {scores.std():.3f}")
+
+# %%
+# Per-fold F1
+# -----------
+import matplotlib.pyplot as plt
+
+fig, ax = plt.subplots(figsize=(5, 3), layout="constrained")
+ax.bar(range(1, len(scores) + 1), scores)
+ax.axhline(scores.mean(), color="k", linestyle="--", label=f"mean {scores.mean():.2f}")
+ax.set(xlabel="fold", ylabel="F1 (PNEUMONIA)", ylim=(0, 1))
+ax.legend()
+plt.show()

@@ -83,11 +83,18 @@ def check_page(root, page, shots, browser):
     if match:
         problems.append(f"{page}: unrendered markup {match.group(0).strip()!r}")
     if page == "auto_examples/index.html":
+        # Examples that are shown but not run get sphinx-gallery's placeholder thumbnail;
+        # an executed example showing the same bytes produced no figure.
+        placeholders = {(path.parent / src).read_bytes() for src in parser.images
+                        if "_thumb" in src and "sphx_glr_plot_" not in src}
         executed = sorted(p.stem for p in (root / "_sources" / "auto_examples").glob("plot_*"))
         for name in executed:
             stem = name.replace(".rst", "")
-            if not any(f"sphx_glr_{stem}_thumb" in src for src in parser.images):
-                problems.append(f"{page}: no thumbnail of its own for {stem}")
+            thumbs = [src for src in parser.images if f"sphx_glr_{stem}_thumb" in src]
+            if not thumbs:
+                problems.append(f"{page}: no thumbnail for {stem}")
+            elif (path.parent / thumbs[0]).read_bytes() in placeholders:
+                problems.append(f"{page}: {stem} shows the placeholder thumbnail (no figure)")
     shot = shots / (page.replace("/", "_").replace(".html", ".png"))
     with tempfile.TemporaryDirectory() as profile:
         subprocess.run(

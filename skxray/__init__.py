@@ -4,6 +4,7 @@ from ._augment import XrayAugmenter
 from ._cam import cam_explain
 from ._cam_plot import HeatmapDisplay, overlay_heatmap, plot_heatmaps
 from ._decode import IMAGE_EXTENSIONS, ImageLoadError, decode_image
+from ._evaluate import EvaluationReport, evaluate
 from ._features import FEATURE_CACHE, FeatureCache, WeightsNotAvailableError
 from ._io import ImageDirLoader, load_image_folder, patient_id
 from ._metrics import TrainingHistoryDisplay, binary_scores, plot_learning_curves
@@ -13,6 +14,7 @@ from ._transfer import InceptionTransferClassifier
 from ._version import __version__
 
 __all__ = [
+    "EvaluationReport",
     "FEATURE_CACHE",
     "FeatureCache",
     "HeatmapDisplay",
@@ -28,6 +30,7 @@ __all__ = [
     "binary_scores",
     "cam_explain",
     "decode_image",
+    "evaluate",
     "load_image_folder",
     "overlay_heatmap",
     "patient_id",

@@ -56,6 +56,11 @@ def _demo(args):
     cm_display.figure_.savefig(out / "confusion_matrix.png", dpi=100)
     written = ["learning_curves.png", "confusion_matrix.png"]
     written += _write_heatmaps(clf, data, test, proba, out)
+    if args.save:
+        import joblib
+
+        joblib.dump(clf, args.save)
+        written.append(f"model {args.save}")
     print(f"Wrote {', '.join(written)} to {out}/")
     print(f"\n{ATTRIBUTION}")
     return 0
@@ -72,6 +77,37 @@ def _write_heatmaps(clf, data, test, proba, out):
     )
     display.figure_.savefig(out / "heatmaps.png", dpi=100)
     return ["heatmaps.png"]
+
+
+def _evaluate(args):
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import joblib
+
+    from . import ImageDirLoader, evaluate, load_image_folder
+
+    model = joblib.load(args.model)
+    data = load_image_folder(args.data_dir)
+    if hasattr(model, "steps"):  # a Pipeline reads the paths itself
+        X = data.paths
+    else:
+        height, width, channels = model.image_shape_
+        X = ImageDirLoader(
+            (height, width), color_mode="rgb" if channels == 3 else "grayscale", n_jobs=-1
+        ).transform(data.paths)
+    report = evaluate(
+        model, X, data.target, threshold=args.threshold, n_bootstrap=args.bootstrap, random_state=0
+    )
+    print(
+        f"{args.model} on {args.data_dir}: {len(data.target)} images, classes {data.target_names}"
+    )
+    print(report)
+    out = Path(args.out)
+    out.mkdir(parents=True, exist_ok=True)
+    report.figure_.savefig(out / "evaluation.png", dpi=100)
+    print(f"Wrote evaluation.png to {out}/")
+    return 0
 
 
 def main(argv=None):
@@ -94,6 +130,8 @@ def main(argv=None):
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
     if args.command == "demo":
         return _demo(args)
+    if args.command == "evaluate":
+        return _evaluate(args)
     return 2  # pragma: no cover - argparse rejects unknown commands
 
 

@@ -1,0 +1,78 @@
+"""The command line (demo, evaluate) and evaluate()."""
+
+import numpy as np
+import pytest
+
+from skxray import ScratchCNNClassifier, evaluate
+from skxray._evaluate import evaluate_scores
+from skxray.cli import main
+from skxray.datasets import get_sample_xrays_path
+
+
+@pytest.mark.slow
+def test_demo_then_evaluate(tmp_path, capsys):
+    model = tmp_path / "model.joblib"
+    assert (
+        main(
+            [
+                "demo",
+                "--epochs",
+                "2",
+                "--image-size",
+                "64",
+                "--out",
+                str(tmp_path / "demo"),
+                "--save",
+                str(model),
+                "--no-progress",
+            ]
+        )
+        == 0
+    )
+    out = capsys.readouterr().out
+    assert "roc_auc" in out and "Confusion matrix" in out and "CC BY 4.0" in out
+    for name in ("learning_curves.png", "confusion_matrix.png", "heatmaps.png"):
+        assert (tmp_path / "demo" / name).stat().st_size > 0
+    assert (
+        main(
+            [
+                "evaluate",
+                str(model),
+                get_sample_xrays_path(),
+                "--bootstrap",
+                "50",
+                "--out",
+                str(tmp_path / "eval"),
+            ]
+        )
+        == 0
+    )
+    out = capsys.readouterr().out
+    assert "95% CI" in out and "200 images" in out
+    assert (tmp_path / "eval" / "evaluation.png").stat().st_size > 0
+
+
+def test_bootstrap_intervals_cover_the_point_estimates():
+    rng = np.random.default_rng(0)
+    y = rng.integers(0, 2, 300)
+    score = np.clip(0.3 * y + rng.normal(0.35, 0.2, 300), 0, 1)
+    report = evaluate_scores(y, score, n_bootstrap=300, random_state=0, plot=True)
+    for name, (low, high) in report.ci.items():
+        assert low <= report.scores[name] <= high, name
+        assert high - low < 0.25, name
+    assert len(report.figure_.axes) >= 3
+    assert "95% CI" in str(report)
+    again = evaluate_scores(y, score, n_bootstrap=300, random_state=0)
+    assert again.ci == report.ci
+    with pytest.raises(ValueError, match="confidence"):
+        evaluate_scores(y, score, confidence=1.5)
+
+
+def test_evaluate_an_estimator(synthetic):
+    clf = ScratchCNNClassifier(
+        "vanilla", conv_filters=(4,), dense_units=8, epochs=1, random_state=0
+    ).fit(synthetic.images, synthetic.target)
+    report = evaluate(
+        clf, synthetic.images, synthetic.target, n_bootstrap=20, random_state=0, plot=False
+    )
+    assert report.figure_ is None and report.confusion_matrix.sum() == len(synthetic.target)
