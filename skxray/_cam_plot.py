@@ -164,7 +164,18 @@ class HeatmapDisplay:
 def plot_heatmaps(estimator, X, *, y_true=None, target_names=None, **cam_kwargs):
     """Plot image, heatmap and overlay for a few images.
 
-    See :meth:`HeatmapDisplay.from_estimator`.
+    Parameters
+    ----------
+    estimator : fitted classifier or Pipeline
+        Explained with :func:`cam_explain`.
+    X : array-like
+        Input of ``estimator`` (images, or paths for a Pipeline).
+    y_true : array-like, default=None
+        True labels, shown in the titles.
+    target_names : list of str, default=None
+        Class names for the titles.
+    **cam_kwargs
+        ``method``, ``target``, ``layer``... for :func:`cam_explain`.
 
     Returns
     -------

@@ -28,6 +28,14 @@ class EvaluationReport:
         The labels and positive-class probabilities evaluated.
     figure_ : matplotlib Figure or None
         ROC curve, reliability diagram and confusion matrix, when plotted.
+
+    Examples
+    --------
+    >>> from skxray._evaluate import evaluate_scores
+    >>> report = evaluate_scores([0, 1, 1, 0], [0.1, 0.9, 0.8, 0.3], n_bootstrap=20,
+    ...                          random_state=0)
+    >>> report.scores["roc_auc"]
+    1.0
     """
 
     scores: dict

@@ -4,6 +4,7 @@ import os
 import pickle
 
 import h5py
+import joblib
 import keras
 import numpy as np
 import pytest
@@ -140,6 +141,12 @@ def test_sklearn_behaviour(synthetic, tmp_path):
     clf = InceptionTransferClassifier(**TINY).fit(X, y)
     proba = clf.predict_proba(X[:6])
     np.testing.assert_array_equal(pickle.loads(pickle.dumps(clf)).predict_proba(X[:6]), proba)
+    joblib.dump(clf, tmp_path / "model.joblib")
+    np.testing.assert_array_equal(
+        joblib.load(tmp_path / "model.joblib").predict_proba(X[:6]), proba
+    )
+    same_seed = InceptionTransferClassifier(**TINY).fit(X, y)
+    np.testing.assert_array_equal(same_seed.predict_proba(X[:6]), proba)
     assert clone(clf).get_params() == clf.get_params()
     tuned = TunedThresholdClassifierCV(InceptionTransferClassifier(**TINY), cv=2).fit(X, y)
     assert 0 <= tuned.best_threshold_ <= 1
