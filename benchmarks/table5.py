@@ -212,6 +212,7 @@ def report(args):
         title="Grouped 5-fold CV on the chest X-ray train split",
     )
     ax.set_xscale("symlog", linthresh=1)
+    ax.set_xlim(left=0)
     ax.grid(alpha=0.3)
     ax.legend(fontsize=7, loc="lower right")
     fig.savefig(HERE / "table5.png", dpi=110)

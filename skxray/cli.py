@@ -1,4 +1,4 @@
-"""The ``skxray`` command line: ``skxray demo``."""
+"""The ``skxray`` command line: ``skxray demo`` and ``skxray evaluate``."""
 
 import argparse
 import os
@@ -126,6 +126,17 @@ def main(argv=None):
     demo.add_argument(
         "--no-progress", dest="progress", action="store_false", help="hide the Keras progress bar"
     )
+    demo.add_argument("--save", default=None, help="also save the fitted model (joblib)")
+    ev = sub.add_parser(
+        "evaluate",
+        help="score a saved model on a folder tree with bootstrap 95%% confidence intervals, "
+        "and plot ROC, calibration and confusion matrix",
+    )
+    ev.add_argument("model", help="a model saved with joblib (e.g. skxray demo --save)")
+    ev.add_argument("data_dir", help="folder with one sub-folder per class")
+    ev.add_argument("--threshold", type=float, default=0.5, help="decision threshold")
+    ev.add_argument("--bootstrap", type=int, default=1000, help="resamples (default: 1000)")
+    ev.add_argument("--out", default="skxray-evaluation", help="output folder")
     args = parser.parse_args(argv)
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
     if args.command == "demo":
