@@ -85,8 +85,11 @@ def check_page(root, page, shots, browser):
     if page == "auto_examples/index.html":
         # Examples that are shown but not run get sphinx-gallery's placeholder thumbnail;
         # an executed example showing the same bytes produced no figure.
-        placeholders = {(path.parent / src).read_bytes() for src in parser.images
-                        if "_thumb" in src and "sphx_glr_plot_" not in src}
+        placeholders = {
+            (path.parent / src).read_bytes()
+            for src in parser.images
+            if "_thumb" in src and "sphx_glr_plot_" not in src
+        }
         executed = sorted(p.stem for p in (root / "_sources" / "auto_examples").glob("plot_*"))
         for name in executed:
             stem = name.replace(".rst", "")

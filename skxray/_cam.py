@@ -1,5 +1,7 @@
 """Class-activation heatmaps: Grad-CAM, Grad-CAM++ and CAM for fitted classifiers."""
 
+import weakref
+
 import cv2
 import keras
 import numpy as np
@@ -33,6 +35,17 @@ def _unwrap(estimator, X):
     X, _ = estimator._validate_data(X)  # checks the image shape seen at fit
     X = estimator.feature_encoder_.transform(X)
     return estimator, estimator.model_, X
+
+
+_GRAPHS = weakref.WeakKeyDictionary()  # model -> {key: derived graph}, freed with the model
+
+
+def _cached(model, key, build):
+    """Build a model's derived graph once (graph construction costs ~1 s for Inception)."""
+    graphs = _GRAPHS.setdefault(model, {})
+    if key not in graphs:
+        graphs[key] = build()
+    return graphs[key]
 
 
 def _feature_layers(model, prefix=()):
@@ -219,7 +232,7 @@ def cam_explain(estimator, X, *, method="gradcam", target=None, layer=None, batc
     if method == "cam":
         graph, kernel = _cam_graph(model, conv)
     else:
-        graph, scores = _score_model(model, path, conv)
+        graph, scores = _cached(model, ("grad", conv.name), lambda: _score_model(model, path, conv))
     maps = []
     for start in range(0, len(X), batch_size):
         batch = X[start : start + batch_size]

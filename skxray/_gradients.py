@@ -1,5 +1,7 @@
 """The one backend-specific piece of cam_explain: activations and their gradients."""
 
+import weakref
+
 import keras
 import numpy as np
 
@@ -26,13 +28,10 @@ def activations_and_gradients(graph, scores, batch, coef):
     """
     backend = keras.backend.backend()
     if backend == "tensorflow":
-        import tensorflow as tf
-
-        x = tf.convert_to_tensor(batch)
-        with tf.GradientTape() as tape:
-            activations, head = graph(x, training=False)
-            total = tf.reduce_sum(scores(head) * coef)
-        gradients = tape.gradient(total, activations)
+        step = _TF_STEPS.get(graph)
+        if step is None:
+            step = _TF_STEPS[graph] = _tf_step(graph, scores)
+        activations, gradients = step(batch, np.asarray(coef, dtype="float32"))
         return activations.numpy(), gradients.numpy()
     if backend == "torch":
         import torch
@@ -45,6 +44,22 @@ def activations_and_gradients(graph, scores, batch, coef):
         f"Gradient-based heatmaps support the tensorflow and torch backends, not {backend!r}; "
         "method='cam' needs no gradients."
     )
+
+
+_TF_STEPS = weakref.WeakKeyDictionary()  # graph -> compiled step, freed with the graph
+
+
+def _tf_step(graph, scores):
+    import tensorflow as tf
+
+    @tf.function(reduce_retracing=True)
+    def step(x, coef):
+        with tf.GradientTape() as tape:
+            activations, head = graph(x, training=False)
+            total = tf.reduce_sum(scores(head) * coef)
+        return activations, tape.gradient(total, activations)
+
+    return step
 
 
 def target_coefficients(index, n_outputs):
