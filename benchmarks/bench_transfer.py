@@ -16,26 +16,15 @@ prints F1, ROC-AUC, sensitivity, specificity and fit time, mean +- std over fold
 import argparse
 import os
 import time
-from pathlib import Path
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 
 import numpy as np
+from _common import WEIGHTS, load_train
 from sklearn.model_selection import GridSearchCV, StratifiedGroupKFold
 
-from skxray import (
-    FEATURE_CACHE,
-    ImageDirLoader,
-    InceptionTransferClassifier,
-    binary_scores,
-    load_image_folder,
-)
+from skxray import FEATURE_CACHE, InceptionTransferClassifier, binary_scores
 
-SHARED = Path(__file__).resolve().parents[2] / "shared"
-WEIGHTS = os.environ.get(
-    "SKXRAY_STANDIN_WEIGHTS",
-    os.path.expanduser("~/.cache/skxray-benchmarks/inception_v3_notop_standin.weights.h5"),
-)
 HEAD = dict(
     head_units=256,
     dropout=0.3,
@@ -46,15 +35,8 @@ HEAD = dict(
 )
 
 
-def load(n, size):
-    data = load_image_folder(SHARED / "data" / "chest_xray" / "train")
-    idx = np.sort(np.random.default_rng(0).choice(len(data.paths), n, replace=False))
-    X = ImageDirLoader(size, n_jobs=-1).transform(data.paths[idx])
-    return X, data.target[idx], data.groups[idx]
-
-
 def bench_cache(args):
-    X, y, groups = load(args.n, args.size)
+    X, y, groups = load_train(args.n, args.size)
     cv = list(StratifiedGroupKFold(3, shuffle=True, random_state=0).split(X, y, groups))
     grid = {"head_units": [64, 256], "dropout": [0.0, 0.3, 0.5]}
     results = {}
@@ -87,7 +69,7 @@ def bench_cache(args):
 
 
 def bench_cv(args):
-    X, y, groups = load(args.n, args.size)
+    X, y, groups = load_train(args.n, args.size)
     splits = list(
         StratifiedGroupKFold(args.folds, shuffle=True, random_state=0).split(X, y, groups)
     )

@@ -11,20 +11,14 @@ specificity (mean ± std over folds) and fit time per fold.
 import argparse
 import os
 import time
-from pathlib import Path
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 
 import numpy as np
+from _common import WEIGHTS, load_train
 from sklearn.model_selection import StratifiedGroupKFold, TunedThresholdClassifierCV
 
-from skxray import ImageDirLoader, InceptionTransferClassifier, binary_scores, load_image_folder
-
-SHARED = Path(os.environ.get("SKXRAY_SHARED", Path(__file__).resolve().parents[2] / "shared"))
-WEIGHTS = os.environ.get(
-    "SKXRAY_STANDIN_WEIGHTS",
-    os.path.expanduser("~/.cache/skxray-benchmarks/inception_v3_notop_standin.weights.h5"),
-)
+from skxray import InceptionTransferClassifier, binary_scores
 
 
 def base(size, **params):
@@ -61,12 +55,7 @@ def main():
     parser.add_argument("--size", type=int, default=150)
     parser.add_argument("--folds", type=int, default=5)
     args = parser.parse_args()
-    data = load_image_folder(SHARED / "data" / "chest_xray" / "train")
-    idx = np.arange(len(data.paths))
-    if args.n:
-        idx = np.sort(np.random.default_rng(0).choice(idx, args.n, replace=False))
-    X = ImageDirLoader(args.size, n_jobs=-1).transform(data.paths[idx])
-    y, groups = data.target[idx], data.groups[idx]
+    X, y, groups = load_train(args.n, args.size)
     folds = list(StratifiedGroupKFold(args.folds, shuffle=True, random_state=0).split(X, y, groups))
     size = args.size
     variants = {

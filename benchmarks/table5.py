@@ -26,14 +26,10 @@ from pathlib import Path
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 
 import numpy as np
+from _common import WEIGHTS, train_subset
 
 HERE = Path(__file__).resolve().parent
-SHARED = Path(os.environ.get("SKXRAY_SHARED", HERE.parents[1] / "shared"))
 RESULTS = HERE / "table5_results"
-WEIGHTS = os.environ.get(
-    "SKXRAY_STANDIN_WEIGHTS",
-    os.path.expanduser("~/.cache/skxray-benchmarks/inception_v3_notop_standin.weights.h5"),
-)
 MODELS = (
     "trivial",
     "vanilla",
@@ -95,13 +91,10 @@ def run(args):
     import keras
     from sklearn.model_selection import StratifiedGroupKFold
 
-    from skxray import ImageDirLoader, binary_scores, load_image_folder
+    from skxray import ImageDirLoader, binary_scores
 
-    data = load_image_folder(SHARED / "data" / "chest_xray" / "train")
-    idx = np.arange(len(data.paths))
-    if args.n:
-        idx = np.sort(np.random.default_rng(0).choice(idx, args.n, replace=False))
-    y, groups = data.target[idx], data.groups[idx]
+    paths, y, groups = train_subset(args.n)
+    idx = np.arange(len(paths))
     folds = list(
         StratifiedGroupKFold(args.folds, shuffle=True, random_state=0).split(idx, y, groups)
     )
@@ -112,7 +105,7 @@ def run(args):
     for name in names:
         size = args.inception_size if name.startswith("inception") else args.size
         if name != "trivial" and size not in images:
-            images[size] = ImageDirLoader(size, n_jobs=-1).transform(data.paths[idx])
+            images[size] = ImageDirLoader(size, n_jobs=-1).transform(paths)
         rows = []
         for k, (train, test) in enumerate(folds):
             start = time.perf_counter()

@@ -19,7 +19,8 @@ from sklearn.utils import ClassifierTags
 from ._augment import XrayAugmenter
 from ._callbacks import EpochScores
 
-_ROUTING_PREFIXES = ("optimizer__", "fit__", "predict__", "callbacks__")
+_ROUTED = ("optimizer", "fit", "predict", "callbacks")  # scikeras prefixes skxray accepts
+_ROUTING_PREFIXES = tuple(prefix + "__" for prefix in _ROUTED)
 
 
 @contextlib.contextmanager
@@ -61,7 +62,7 @@ class BaseXrayClassifier(KerasClassifier):
     warm_start = False
     loss = None
     metrics = None
-    _routing_prefixes = {"optimizer", "fit", "predict", "callbacks"}
+    _routing_prefixes = set(_ROUTED)
 
     def _check_routed(self):
         for key in self.get_params(deep=False):

@@ -1,0 +1,29 @@
+"""Paths and data loading shared by the benchmark scripts."""
+
+import os
+from pathlib import Path
+
+import numpy as np
+
+from skxray import ImageDirLoader, load_image_folder
+
+SHARED = Path(os.environ.get("SKXRAY_SHARED", Path(__file__).resolve().parents[2] / "shared"))
+WEIGHTS = os.environ.get(
+    "SKXRAY_STANDIN_WEIGHTS",
+    os.path.expanduser("~/.cache/skxray-benchmarks/inception_v3_notop_standin.weights.h5"),
+)
+
+
+def train_subset(n=0):
+    """Paths, labels and patient groups of the real train split, or of a random n (seed 0)."""
+    data = load_image_folder(SHARED / "data" / "chest_xray" / "train")
+    idx = np.arange(len(data.paths))
+    if n:
+        idx = np.sort(np.random.default_rng(0).choice(idx, n, replace=False))
+    return data.paths[idx], data.target[idx], data.groups[idx]
+
+
+def load_train(n, size):
+    """``train_subset(n)`` decoded to ``(n, size, size, 1)`` images."""
+    paths, y, groups = train_subset(n)
+    return ImageDirLoader(size, n_jobs=-1).transform(paths), y, groups
