@@ -1,14 +1,15 @@
 """The 2018 report's Table 5, re-run honestly with patient-grouped cross-validation.
 
-    python benchmarks/table5.py run [--models all] [--size 128] [--epochs 10] [--folds 5]
+    python benchmarks/table5.py run [--models all] [--size 96] [--epochs 5] [--folds 5]
     python benchmarks/table5.py report
 
 ``run`` evaluates each model with ``StratifiedGroupKFold`` (groups = patients from the
 file names, so no patient is in both training and validation) on
 ``../shared/data/chest_xray/train`` and writes one JSON file per model to
-``benchmarks/results/``, with the fold scores, the settings, the Keras backend and the
+``benchmarks/table5_results/``, with the fold scores, the settings, the Keras backend and the
 machine. ``report`` reads every JSON there and writes ``benchmarks/table5.md`` (mean ±
-std over folds) and ``benchmarks/table5.png`` (F1 vs fit time, with error bars).
+std over folds; also as ``table5.csv`` for the docs) and ``benchmarks/table5.png`` (F1
+vs fit time, with error bars).
 
 Models: ``trivial`` (all PNEUMONIA), ``vanilla`` (report's CNN, rmsprop), ``optimized_adam``
 and ``optimized_sgd`` (report's optimized CNN with training-time augmentation),
@@ -17,6 +18,7 @@ and ``optimized_sgd`` (report's optimized CNN with training-time augmentation),
 """
 
 import argparse
+import csv
 import json
 import os
 import platform
@@ -141,7 +143,10 @@ def run(args):
             "machine": _machine(),
             "date": time.strftime("%Y-%m-%d"),
         }
-        (results / f"{name}.json").write_text(json.dumps(record, indent=1))
+        if args.tag:
+            record["label"] += f" ({args.tag})"
+        stem = name + (f"_{args.tag}" if args.tag else "")
+        (results / f"{stem}.json").write_text(json.dumps(record, indent=1))
 
 
 def _machine():
@@ -164,17 +169,16 @@ def report(args):
     import matplotlib.pyplot as plt
 
     results = Path(args.results)
-    records = [
-        json.loads((results / f"{m}.json").read_text())
-        for m in MODELS
-        if (results / f"{m}.json").is_file()
-    ]
+    order = {m: i for i, m in enumerate(MODELS)}
+    records = [json.loads(p.read_text()) for p in sorted(results.glob("*.json"))]
+    records.sort(key=lambda r: order.get(r["model"], len(MODELS)))  # stable: tagged runs after
     keys = ("f1", "accuracy", "roc_auc", "sensitivity", "specificity", "fit_time")
     lines = [
         "| model | F1 | accuracy | ROC-AUC | sensitivity | specificity | fit time (s) "
         "| images, size, epochs | backend, machine, date |",
         "|---|---|---|---|---|---|---|---|---|",
     ]
+    rows = []
     fig, ax = plt.subplots(figsize=(7, 4.5), layout="constrained")
     for r in records:
         values = {k: np.array([f[k] for f in r["folds"]], dtype=float) for k in keys}
@@ -185,11 +189,8 @@ def report(args):
         ]
         cells.append(f"{values['fit_time'].mean():.0f} ± {values['fit_time'].std():.0f}")
         setting = f"{r['n_images']}, {r['image_size'] or '-'} px, {r['epochs'] or '-'}"
-        lines.append(
-            f"| {r['label']} | "
-            + " | ".join(cells)
-            + f" | {setting} | {r['backend']}, {r['machine']}, {r['date']} |"
-        )
+        rows.append([r["label"], *cells, setting, f"{r['backend']}, {r['machine']}, {r['date']}"])
+        lines.append("| " + " | ".join(rows[-1]) + " |")
         ax.errorbar(
             values["fit_time"].mean(),
             values["f1"].mean(),
@@ -210,6 +211,9 @@ def report(args):
     ax.legend(fontsize=7, loc="lower right")
     fig.savefig(HERE / "table5.png", dpi=110)
     (HERE / "table5.md").write_text("\n".join(lines) + "\n")
+    with open(HERE / "table5.csv", "w", newline="") as f:  # for the docs' csv-table
+        header = [c.strip() for c in lines[0].strip("|").split("|")]
+        csv.writer(f).writerows([header, *rows])
     print("\n".join(lines))
 
 
@@ -217,11 +221,12 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("command", choices=["run", "report"])
     parser.add_argument("--models", default="all", help=f"comma-separated of {MODELS}")
-    parser.add_argument("--size", type=int, default=128, help="CNN image size")
+    parser.add_argument("--size", type=int, default=96, help="CNN image size")
     parser.add_argument("--inception-size", type=int, default=150)
-    parser.add_argument("--epochs", type=int, default=10, help="CNN epochs")
+    parser.add_argument("--epochs", type=int, default=5, help="CNN epochs")
     parser.add_argument("--folds", type=int, default=5)
     parser.add_argument("--n", type=int, default=0, help="random subset size (0: all)")
+    parser.add_argument("--tag", default="", help="suffix for the label and the file name")
     parser.add_argument("--results", default=str(RESULTS), help="folder of the JSON files")
     args = parser.parse_args()
     (run if args.command == "run" else report)(args)

@@ -8,6 +8,8 @@ from ._evaluate import EvaluationReport, evaluate
 from ._features import FEATURE_CACHE, FeatureCache, WeightsNotAvailableError
 from ._io import ImageDirLoader, load_image_folder, patient_id
 from ._metrics import TrainingHistoryDisplay, binary_scores, plot_learning_curves
+from ._preprocess import HistogramEqualizer
+from ._recipe import RECIPE, recommended_classifier
 from ._scratch import ScratchCNNClassifier
 from ._show_versions import show_versions
 from ._transfer import InceptionTransferClassifier
@@ -18,9 +20,11 @@ __all__ = [
     "FEATURE_CACHE",
     "FeatureCache",
     "HeatmapDisplay",
+    "HistogramEqualizer",
     "IMAGE_EXTENSIONS",
     "ImageDirLoader",
     "ImageLoadError",
+    "RECIPE",
     "InceptionTransferClassifier",
     "ScratchCNNClassifier",
     "TrainingHistoryDisplay",
@@ -36,5 +40,6 @@ __all__ = [
     "patient_id",
     "plot_heatmaps",
     "plot_learning_curves",
+    "recommended_classifier",
     "show_versions",
 ]

@@ -16,11 +16,7 @@ _LOCAL_POOLING = (keras.layers.MaxPooling2D, keras.layers.AveragePooling2D)
 
 
 def _unwrap(estimator, X):
-    """Return (final estimator or model, model, images) with pipeline transforms applied."""
-    if hasattr(estimator, "steps"):
-        check_is_fitted(estimator)
-        X = estimator[:-1].transform(X) if len(estimator.steps) > 1 else X
-        estimator = estimator.steps[-1][1]
+    """Return (final estimator or model, model, checked images)."""
     if isinstance(estimator, keras.Model):
         model = estimator
         X = np.asarray(X, dtype="float32")
@@ -186,7 +182,9 @@ def cam_explain(estimator, X, *, method="gradcam", target=None, layer=None, batc
     ----------
     estimator : fitted skxray or scikeras classifier, keras.Model, or Pipeline
         A Pipeline's earlier steps are applied to ``X`` first, so raw image
-        paths can be explained through an ``ImageDirLoader``.
+        paths can be explained through an ``ImageDirLoader``. A fitted
+        soft :class:`~sklearn.ensemble.VotingClassifier` of such classifiers
+        (``recommended_classifier(n_seeds=3)``) gives its members' mean map.
     X : array-like
         Images ``(n, H, W[, C])``, or whatever the Pipeline's first step takes.
     method : {"gradcam", "gradcam++", "cam"}, default="gradcam"
@@ -223,6 +221,13 @@ def cam_explain(estimator, X, *, method="gradcam", target=None, layer=None, batc
     """
     if method not in METHODS:
         raise ValueError(f"Unknown method {method!r}; choose one of {METHODS}.")
+    options = dict(method=method, layer=layer, batch_size=batch_size)
+    if hasattr(estimator, "steps"):  # apply the transforms first, then explain the last step
+        check_is_fitted(estimator)
+        X = estimator[:-1].transform(X) if len(estimator.steps) > 1 else X
+        estimator = estimator.steps[-1][1]
+    if hasattr(estimator, "estimators_") and hasattr(estimator, "le_"):
+        return _explain_ensemble(estimator, X, target, options)
     final, model, X = _unwrap(estimator, X)
     path, conv = _find_layer(model, layer)
     if method == "cam" and path:
@@ -250,6 +255,26 @@ def cam_explain(estimator, X, *, method="gradcam", target=None, layer=None, batc
             weights = _weights(method, A, G)
         maps.append(np.maximum(np.einsum("nhwk,nk->nhw", A, weights), 0))
     return _finish(np.concatenate(maps), X.shape[1:3])
+
+
+def _explain_ensemble(ensemble, X, target, options):
+    """Mean heatmap of a fitted soft-voting ensemble's members (e.g. several seeds)."""
+    if isinstance(target, str) and target == "predicted":
+        predicted = ensemble.predict(X)
+        maps = None
+        for label in np.unique(predicted):
+            rows = np.flatnonzero(predicted == label)
+            part = _explain_ensemble(ensemble, np.asarray(X)[rows], label, options)
+            maps = np.empty((len(X), *part.shape[1:]), np.float32) if maps is None else maps
+            maps[rows] = part
+        return maps
+    if target is not None:
+        if target not in ensemble.classes_:
+            raise ValueError(f"target {target!r} is not a class; classes_ = {ensemble.classes_}.")
+        target = ensemble.le_.transform([target])[0]  # members were fitted on encoded labels
+    maps = np.mean([cam_explain(m, X, target=target, **options) for m in ensemble.estimators_], 0)
+    peak = maps.max(axis=(1, 2), keepdims=True)
+    return np.where(peak > 0, maps / np.where(peak > 0, peak, 1), 0).astype(np.float32)
 
 
 def _finish(maps, size):

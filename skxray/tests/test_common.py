@@ -15,6 +15,10 @@ InceptionTransferClassifier runs the first variant only: it shares the base
 class that the adapter run exercises, and each of its fits builds and traces
 Inception-V3 (seconds each), too slow for the ~40 fitting checks.
 
+``HistogramEqualizer`` is a transformer of image batches; its tags make
+scikit-learn skip it as shipped, so it runs through a similar adapter that
+reads (n, d) data as (n, d, 1) images after squashing it into [0, 1].
+
 Each expected failure has its reason. ``ImageDirLoader`` takes file paths,
 which scikit-learn's checks cannot generate (its tags say so and the suite
 skips it); its contract is tested in ``test_io.py``.
@@ -24,7 +28,7 @@ import numpy as np
 from scipy.sparse import issparse
 from sklearn.utils.estimator_checks import parametrize_with_checks
 
-from skxray import InceptionTransferClassifier, ScratchCNNClassifier
+from skxray import HistogramEqualizer, InceptionTransferClassifier, ScratchCNNClassifier
 
 TINY = dict(
     conv_filters=(4,),
@@ -97,7 +101,52 @@ class TabularAdapter(ScratchCNNClassifier):
         return super()._check_images(X)
 
 
+class TabularEqualizer(HistogramEqualizer):
+    """Test-only: read 2-D (n, d) data as (n, d, 1) images, floats squashed into [0, 1]."""
+
+    def _check_images(self, X):
+        if not issparse(X):
+            X = np.asarray(X)
+        if not issparse(X) and X.ndim == 2:
+            if np.issubdtype(X.dtype, np.floating):
+                with np.errstate(over="ignore"):  # keeps NaN and inf for the real checks
+                    X = np.where(np.isfinite(X), 1 / (1 + np.exp(-X)), X).astype(X.dtype)
+            X = X[:, :, None]
+        return super()._check_images(X)
+
+    def transform(self, X):
+        out = super().transform(X)
+        return out.reshape(len(out), -1) if out.ndim == 3 and out.shape[2] == 1 else out
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.input_tags.two_d_array = True
+        return tags
+
+
+EQUALIZER = {
+    "check_n_features_in_after_fitting": (
+        "a stateless per-image operation: transform takes images of any size, whatever fit "
+        "saw, so it does not compare with n_features_in_."
+    ),
+    "check_estimators_dtypes": (
+        "integer images other than uint8 must lie in [0, 1]; the check's int data 0..2 is "
+        "rejected with a message naming the range (tested in test_preprocess.py)."
+    ),
+    "check_dtype_object": "object arrays are rejected as images by design, naming the dtype.",
+    "check_estimators_empty_data_messages": (
+        "an (n, 0) array becomes empty images, rejected with 'no image pixels' rather than "
+        "scikit-learn's '0 feature(s)' wording (tested in test_preprocess.py)."
+    ),
+    "check_fit2d_predict1d": (
+        "1-D X is rejected with the images-shape message, not 'Reshape your data'."
+    ),
+}
+
+
 def _expected_failures(estimator):
+    if isinstance(estimator, TabularEqualizer):
+        return EQUALIZER
     if isinstance(estimator, TabularAdapter):
         return ADAPTER
     if isinstance(estimator, (ScratchCNNClassifier, InceptionTransferClassifier)):
@@ -154,6 +203,7 @@ _SHIPPED_2D = [
     [
         ScratchCNNClassifier(**TINY),
         TabularAdapter(**TINY),
+        TabularEqualizer(),
         InceptionTransferClassifier(
             weights=None, input_size=75, head_units=4, epochs=1, random_state=0
         ),

@@ -1,0 +1,179 @@
+"""HistogramEqualizer: per-image contrast normalisation against exposure shifts."""
+
+import numbers
+
+import cv2
+import numpy as np
+from scipy.sparse import issparse
+from sklearn.base import BaseEstimator, TransformerMixin
+
+_METHODS = ("global", "clahe")
+
+
+class HistogramEqualizer(TransformerMixin, BaseEstimator):
+    """Equalise each image's histogram, so that exposure and contrast stop mattering.
+
+    X-ray machines and their settings differ in brightness, contrast and
+    gamma. Global histogram equalisation maps every image to a (nearly) flat
+    histogram; as it depends only on the order of the grey levels, any
+    increasing change of intensity (brighter, darker, flatter, another gamma)
+    gives the same output, up to 8-bit rounding. A classifier trained and
+    used behind it therefore cannot latch on to a hospital's exposure. It
+    does not undo blur or noise. ``"clahe"`` equalises locally instead
+    (contrast-limited adaptive histogram equalisation), which is common in
+    chest X-ray work but only partly invariant.
+
+    The transformer is stateless (``fit`` learns nothing) and meant as a
+    ``Pipeline`` step before a classifier, so it runs on training and test
+    images alike; see :func:`recommended_classifier`.
+
+    Parameters
+    ----------
+    method : {"global", "clahe"}, default="global"
+        Whole-image equalisation, or CLAHE.
+    clip_limit : float, default=2.0
+        CLAHE's contrast limit (``"clahe"`` only).
+    tile_grid_size : int, default=8
+        CLAHE's tiles per side (``"clahe"`` only).
+
+    Attributes
+    ----------
+    n_features_in_ : int
+        The image height, as for the classifiers (scikit-learn's convention of
+        ``X.shape[1]``).
+
+    See Also
+    --------
+    recommended_classifier : uses it in front of Inception-V3.
+
+    Notes
+    -----
+    Each image is processed on 8-bit grey levels (OpenCV's ``equalizeHist`` /
+    ``createCLAHE``), channel by channel. Float input must lie in [0, 1] and
+    comes back as float in [0, 1] (float64 stays float64, other types become
+    float32); uint8 input comes back as uint8.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from skxray import HistogramEqualizer
+    >>> rng = np.random.default_rng(0)
+    >>> images = rng.uniform(0.2, 0.4, size=(2, 16, 16, 1)).astype("float32")
+    >>> out = HistogramEqualizer().fit_transform(images)
+    >>> out.shape, bool(out.min() < 0.05 and out.max() == 1.0)
+    ((2, 16, 16, 1), True)
+    >>> brighter = HistogramEqualizer().transform(images**0.5)
+    >>> float(np.abs(brighter - out).max()) < 0.02
+    True
+    """
+
+    def __init__(self, method="global", *, clip_limit=2.0, tile_grid_size=8):
+        self.method = method
+        self.clip_limit = clip_limit
+        self.tile_grid_size = tile_grid_size
+
+    def _check_params(self):
+        if self.method not in _METHODS:
+            raise ValueError(f"method must be one of {_METHODS}, got {self.method!r}.")
+        if not isinstance(self.clip_limit, numbers.Real) or not self.clip_limit > 0:
+            raise ValueError(f"clip_limit must be a positive number, got {self.clip_limit!r}.")
+        if (
+            not isinstance(self.tile_grid_size, numbers.Integral)
+            or isinstance(self.tile_grid_size, bool)
+            or self.tile_grid_size < 1
+        ):
+            raise ValueError(f"tile_grid_size must be a positive int, got {self.tile_grid_size!r}.")
+
+    def _check_images(self, X):
+        if isinstance(X, (list, tuple)) and X and isinstance(X[0], str):
+            raise TypeError(
+                "HistogramEqualizer takes image arrays; put an ImageDirLoader before it "
+                "to read paths."
+            )
+        if issparse(X):
+            raise TypeError(
+                "HistogramEqualizer takes dense image arrays; sparse input is not supported."
+            )
+        X = np.asarray(X)
+        if X.ndim not in (3, 4):
+            raise ValueError(
+                "HistogramEqualizer expects images of shape (n_samples, height, width) or "
+                f"(n_samples, height, width, channels); got an array of shape {X.shape}."
+            )
+        if X.shape[0] == 0 or 0 in X.shape[1:3]:
+            raise ValueError(f"X holds no image pixels: shape {X.shape}.")
+        if X.dtype == np.uint8:
+            return X
+        if np.iscomplexobj(X):
+            raise ValueError("Complex data not supported: images must be real.")
+        if not np.issubdtype(X.dtype, np.number):
+            raise TypeError(f"images must be uint8 or float in [0, 1], got dtype {X.dtype}.")
+        if not np.all(np.isfinite(X)):
+            raise ValueError("images contain NaN or infinite values.")
+        low, high = float(X.min()), float(X.max())
+        if low < 0 or high > 1:
+            raise ValueError(
+                f"images other than uint8 must lie in [0, 1]; got {X.dtype} values in "
+                f"[{low:.3g}, {high:.3g}]. Divide 8-bit data by 255, or pass it as uint8."
+            )
+        return X
+
+    def fit(self, X, y=None):
+        """Check the parameters and the images; nothing is learned.
+
+        Parameters
+        ----------
+        X : ndarray of shape (n_samples, height, width[, channels])
+            Images, uint8 or float in [0, 1].
+        y : None
+            Ignored.
+
+        Returns
+        -------
+        self : HistogramEqualizer
+        """
+        self._check_params()
+        X = self._check_images(X)
+        self.n_features_in_ = X.shape[1]
+        return self
+
+    def transform(self, X):
+        """Equalise every image (and every channel) on its own.
+
+        Parameters
+        ----------
+        X : ndarray of shape (n_samples, height, width[, channels])
+            Images, uint8 or float in [0, 1].
+
+        Returns
+        -------
+        equalised : ndarray of the same shape
+            uint8 for uint8 input; float in [0, 1] otherwise (float64 stays
+            float64, any other type becomes float32).
+        """
+        self._check_params()
+        X = self._check_images(X)
+        is_uint8 = X.dtype == np.uint8
+        dtype = X.dtype if X.dtype in (np.float32, np.float64) else np.dtype(np.float32)
+        u8 = X if is_uint8 else np.round(X * 255).astype(np.uint8)
+        planes = u8 if u8.ndim == 4 else u8[..., None]
+        if self.method == "clahe":
+            size = int(self.tile_grid_size)
+            clahe = cv2.createCLAHE(clipLimit=float(self.clip_limit), tileGridSize=(size, size))
+            equalize = clahe.apply
+        else:
+            equalize = cv2.equalizeHist
+        out = np.empty_like(planes)
+        for i in range(planes.shape[0]):
+            for c in range(planes.shape[3]):
+                out[i, :, :, c] = equalize(np.ascontiguousarray(planes[i, :, :, c]))
+        out = out.reshape(u8.shape)
+        return out if is_uint8 else out.astype(dtype) / dtype.type(255)
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.requires_fit = False
+        tags.input_tags.two_d_array = False
+        tags.input_tags.three_d_array = True
+        tags.transformer_tags.preserves_dtype = ["float64", "float32"]
+        return tags

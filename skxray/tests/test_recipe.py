@@ -1,0 +1,111 @@
+"""recommended_classifier: structure, exposure invariance, ensembles, sklearn use."""
+
+import joblib
+import numpy as np
+import pytest
+from sklearn.base import clone, is_classifier
+from sklearn.ensemble import VotingClassifier
+from sklearn.model_selection import cross_val_score
+
+from skxray import (
+    RECIPE,
+    HistogramEqualizer,
+    ImageDirLoader,
+    InceptionTransferClassifier,
+    ScratchCNNClassifier,
+    cam_explain,
+    evaluate,
+    recommended_classifier,
+)
+from skxray.datasets import load_sample_xrays
+
+FAST = dict(input_size=75, head_units=8, epochs=2, batch_size=16)  # test-sized recipe
+
+
+def _fast(pipe):
+    """Shrink every Inception classifier of the pipeline for the tests."""
+    for name, value in pipe.get_params().items():
+        if isinstance(value, InceptionTransferClassifier):
+            pipe.set_params(**{f"{name}__{k}": v for k, v in FAST.items()})
+    return pipe
+
+
+def test_recipe_is_equalizer_then_inception_bottleneck():
+    pipe = recommended_classifier(weights=None)
+    assert is_classifier(pipe)
+    assert [type(step) for _, step in pipe.steps] == [
+        HistogramEqualizer,
+        InceptionTransferClassifier,
+    ]
+    params = pipe[-1].get_params()
+    assert {k: params[k] for k in RECIPE} == RECIPE
+    assert params["class_weight"] == "balanced" and params["weights"] is None
+    assert params["random_state"] == 0
+
+
+def test_predictions_ignore_exposure_changes():
+    # A random-weight Inception barely reacts to anything, so a small CNN trained on real
+    # X-rays, which does react to exposure, stands in for it behind the recipe's equaliser.
+    # The shifts spread the dark grey levels apart; shifts that squeeze them lose levels
+    # that no equalisation restores (see benchmarks/recipe_shift.py for those).
+    data = load_sample_xrays()
+    X, y = ImageDirLoader(48).transform(data.paths), data.target
+    cnn = ScratchCNNClassifier("vanilla", epochs=8, random_state=0)
+    pipe = recommended_classifier(weights=None).set_params(inceptiontransferclassifier=cnn)
+    pipe.fit(X, y)
+    bare = clone(cnn).fit(X, y)
+    for shift in (lambda x: x**0.6, lambda x: x**0.8):
+        moved = np.abs(bare.predict_proba(shift(X))[:, 1] - bare.predict_proba(X)[:, 1])
+        kept = np.abs(pipe.predict_proba(shift(X))[:, 1] - pipe.predict_proba(X)[:, 1])
+        assert moved.max() > 0.1
+        assert kept.max() < moved.max() / 5
+
+
+def test_seed_ensemble_averages_members_and_explains(synthetic):
+    X, y = synthetic.images[:48], synthetic.target[:48]
+    pipe = _fast(recommended_classifier(weights=None, n_seeds=2, random_state=3)).fit(X, y)
+    ensemble = pipe[-1]
+    assert isinstance(ensemble, VotingClassifier) and ensemble.voting == "soft"
+    assert [m.random_state for m in ensemble.estimators_] == [3, 4]
+    Xeq = pipe[0].transform(X[:6])
+    members = np.mean([m.predict_proba(Xeq) for m in ensemble.estimators_], axis=0)
+    np.testing.assert_allclose(pipe.predict_proba(X[:6]), members, rtol=1e-5)
+    maps = cam_explain(pipe, X[:6])
+    assert maps.shape == (6, *X.shape[1:3]) and 0 <= maps.min() and maps.max() <= 1
+    single = np.mean([cam_explain(m, Xeq) for m in ensemble.estimators_], axis=0)
+    np.testing.assert_allclose(maps.max(axis=(1, 2)) > 0, single.max(axis=(1, 2)) > 0)
+    np.testing.assert_allclose(maps[0], single[0] / single[0].max(), atol=1e-5)
+    predicted = cam_explain(pipe, X[:6], target="predicted")
+    assert predicted.shape == maps.shape
+    with pytest.raises(ValueError, match="not a class"):
+        cam_explain(pipe, X[:2], target="COVID")
+
+
+def test_paths_pipeline_scores_and_round_trips(tmp_path):
+    data = load_sample_xrays()
+    rows = np.r_[0:12, 100:112]  # both classes
+    paths, y = data.paths[rows], data.target[rows]
+    pipe = _fast(recommended_classifier(weights=None, paths=True, image_size=48))
+    assert isinstance(pipe[0], ImageDirLoader) and pipe[0].image_size == 48
+    scores = cross_val_score(pipe, paths, y, cv=2, scoring="f1", error_score="raise")
+    assert np.all((0 <= scores) & (scores <= 1))
+    pipe.fit(paths, y)
+    report = evaluate(pipe, paths, y, n_bootstrap=20, random_state=0)
+    assert 0 <= report.scores["roc_auc"] <= 1
+    joblib.dump(pipe, tmp_path / "recipe.joblib")
+    again = joblib.load(tmp_path / "recipe.joblib")
+    np.testing.assert_allclose(again.predict_proba(paths), pipe.predict_proba(paths), rtol=1e-5)
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "match"),
+    [
+        ({"n_seeds": 0}, "n_seeds must be a positive int"),
+        ({"n_seeds": 2.0}, "n_seeds must be a positive int"),
+        ({"random_state": None}, "random_state must be an int"),
+        ({"image_size": 64}, "pass it with paths=True"),
+    ],
+)
+def test_bad_arguments_are_named(kwargs, match):
+    with pytest.raises(ValueError, match=match):
+        recommended_classifier(weights=None, **kwargs)
