@@ -238,6 +238,9 @@ verbose, **routed_params
             self._keras_fit(
                 feats, y, sample_weight, val, epochs, initial_epoch, model=head, **kwargs
             )
+            # model_ shares the head's layers; give it the trained optimizer too, so that a
+            # pickled model_ carries optimizer state that matches its trainable weights.
+            self._compile(self.model_, head.optimizer)
         else:
             self._keras_fit(X, y, sample_weight, validation, epochs, initial_epoch, **kwargs)
         n_first = len(self.history_["loss"])

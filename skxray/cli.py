@@ -1,4 +1,4 @@
-"""The ``skxray`` command line: ``skxray demo`` and ``skxray evaluate``."""
+"""The ``skxray`` command line: ``skxray demo``, ``skxray train`` and ``skxray evaluate``."""
 
 import argparse
 import os
@@ -89,10 +89,11 @@ def _evaluate(args):
 
     model = joblib.load(args.model)
     data = load_image_folder(args.data_dir)
-    if hasattr(model, "steps"):  # a Pipeline reads the paths itself
+    first = model.steps[0][1] if hasattr(model, "steps") else model
+    if isinstance(first, ImageDirLoader):  # the Pipeline reads the paths itself
         X = data.paths
     else:
-        height, width, channels = model.image_shape_
+        height, width, channels = _image_shape(model)
         X = ImageDirLoader(
             (height, width), color_mode="rgb" if channels == 3 else "grayscale", n_jobs=-1
         ).transform(data.paths)
@@ -107,6 +108,40 @@ def _evaluate(args):
     out.mkdir(parents=True, exist_ok=True)
     report.figure_.savefig(out / "evaluation.png", dpi=100)
     print(f"Wrote evaluation.png to {out}/")
+    return 0
+
+
+def _image_shape(model):
+    """The (H, W, C) a fitted model (Pipeline, ensemble or skxray classifier) was fitted on."""
+    final = model.steps[-1][1] if hasattr(model, "steps") else model
+    members = getattr(final, "estimators_", [final])
+    shape = getattr(members[0], "image_shape_", None)
+    if shape is None:
+        raise SystemExit(
+            f"skxray evaluate: cannot tell which image size {type(final).__name__} expects; "
+            "save a Pipeline that starts with an ImageDirLoader instead."
+        )
+    return shape
+
+
+def _train(args):
+    import joblib
+
+    from . import load_image_folder, recommended_classifier
+
+    weights = None if args.weights.lower() == "none" else args.weights
+    data = load_image_folder(args.data_dir)
+    print(
+        f"skxray train: {len(data.target)} images in {args.data_dir}, classes "
+        f"{data.target_names}; the recommended recipe with {args.seeds} seed(s)."
+    )
+    clf = recommended_classifier(weights=weights, n_seeds=args.seeds, paths=True)
+    clf.set_params(imagedirloader__n_jobs=-1)
+    start = time.perf_counter()
+    clf.fit(data.paths, data.target)
+    joblib.dump(clf, args.out)
+    print(f"Fitted in {time.perf_counter() - start:.0f} s; saved to {args.out}")
+    print(f"Score it on held-out data with: skxray evaluate {args.out} DATA_DIR")
     return 0
 
 
@@ -127,12 +162,25 @@ def main(argv=None):
         "--no-progress", dest="progress", action="store_false", help="hide the Keras progress bar"
     )
     demo.add_argument("--save", default=None, help="also save the fitted model (joblib)")
+    tr = sub.add_parser(
+        "train",
+        help="fit the recommended recipe (recommended_classifier) on a folder tree and "
+        "save it with joblib",
+    )
+    tr.add_argument("data_dir", help="folder with one sub-folder per class")
+    tr.add_argument("--out", default="skxray-model.joblib", help="model file (joblib)")
+    tr.add_argument(
+        "--weights",
+        default="imagenet",
+        help="Inception-V3 weights: imagenet, a weights file, or none (tests only)",
+    )
+    tr.add_argument("--seeds", type=int, default=1, help="heads to average (default: 1)")
     ev = sub.add_parser(
         "evaluate",
         help="score a saved model on a folder tree with bootstrap 95%% confidence intervals, "
         "and plot ROC, calibration and confusion matrix",
     )
-    ev.add_argument("model", help="a model saved with joblib (e.g. skxray demo --save)")
+    ev.add_argument("model", help="a model saved with joblib (skxray train, or skxray demo --save)")
     ev.add_argument("data_dir", help="folder with one sub-folder per class")
     ev.add_argument("--threshold", type=float, default=0.5, help="decision threshold")
     ev.add_argument("--bootstrap", type=int, default=1000, help="resamples (default: 1000)")
@@ -141,6 +189,8 @@ def main(argv=None):
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
     if args.command == "demo":
         return _demo(args)
+    if args.command == "train":
+        return _train(args)
     if args.command == "evaluate":
         return _evaluate(args)
     return 2  # pragma: no cover - argparse rejects unknown commands

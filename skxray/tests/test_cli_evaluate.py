@@ -1,12 +1,14 @@
-"""The command line (demo, evaluate) and evaluate()."""
+"""The command line (demo, train, evaluate) and evaluate()."""
 
+import joblib
 import numpy as np
 import pytest
+from sklearn.pipeline import make_pipeline
 
-from skxray import ScratchCNNClassifier, evaluate
+from skxray import HistogramEqualizer, ScratchCNNClassifier, evaluate
 from skxray._evaluate import evaluate_scores
 from skxray.cli import main
-from skxray.datasets import get_sample_xrays_path
+from skxray.datasets import get_sample_xrays_path, load_sample_xrays
 
 
 @pytest.mark.slow
@@ -76,3 +78,35 @@ def test_evaluate_an_estimator(synthetic):
         clf, synthetic.images, synthetic.target, n_bootstrap=20, random_state=0, plot=False
     )
     assert report.figure_ is None and report.confusion_matrix.sum() == len(synthetic.target)
+
+
+def test_train_then_evaluate_the_recommended_recipe(tmp_path, capsys):
+    model = tmp_path / "recipe.joblib"
+    sample = get_sample_xrays_path()
+    assert main(["train", sample, "--weights", "none", "--out", str(model)]) == 0
+    out = capsys.readouterr().out
+    assert "200 images" in out and "saved to" in out
+    fitted = joblib.load(model)
+    assert [name for name, _ in fitted.steps] == [
+        "imagedirloader",
+        "histogramequalizer",
+        "inceptiontransferclassifier",
+    ]
+    args = ["evaluate", str(model), sample, "--bootstrap", "20", "--out", str(tmp_path / "ev")]
+    assert main(args) == 0
+    assert "95% CI" in capsys.readouterr().out
+
+
+def test_evaluate_decodes_images_for_an_array_pipeline(tmp_path, capsys):
+    data = load_sample_xrays(image_size=32)
+    pipe = make_pipeline(
+        HistogramEqualizer(), ScratchCNNClassifier("vanilla", epochs=1, random_state=0)
+    )
+    joblib.dump(pipe.fit(data.images, data.target), tmp_path / "m.joblib")
+    sample = get_sample_xrays_path()
+    args = ["evaluate", str(tmp_path / "m.joblib"), sample, "--bootstrap", "20"]
+    assert main([*args, "--out", str(tmp_path / "ev")]) == 0
+    assert "200 images" in capsys.readouterr().out
+    joblib.dump(HistogramEqualizer(), tmp_path / "bad.joblib")
+    with pytest.raises(SystemExit, match="cannot tell which image size"):
+        main(["evaluate", str(tmp_path / "bad.joblib"), sample, "--out", str(tmp_path / "b")])

@@ -1,0 +1,106 @@
+"""The recommended recipe on all 5216 train images: fit time, grouped CV, shifts, val split.
+
+    python benchmarks/recommended.py [--n 0] [--folds 5] [--out recommended.json]
+
+1. Fit time of ``recommended_classifier()`` on every train image from an empty feature
+   cache (the ≤ 30 min target on 2 CPU cores), and of the 3-seed ensemble afterwards.
+2. Patient-grouped 5-fold CV of the recipe, the recipe without class weights, and the
+   3-seed ensemble, on clean validation folds and on the three scanner-like shifts of
+   ``recipe_shift.py``.
+3. The model fitted on all of train, scored on the official 16-image val split, both as
+   distributed (224 px) and decoded from the full-resolution originals.
+
+Stand-in Inception weights (``../shared/weights/build_standin.py``).
+"""
+
+import argparse
+import json
+import os
+import time
+from pathlib import Path
+
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+
+import numpy as np
+from _common import SHARED, WEIGHTS, load_train
+from recipe_shift import SHIFTS, score
+from sklearn.model_selection import StratifiedGroupKFold
+
+from skxray import FEATURE_CACHE, ImageDirLoader, load_image_folder, recommended_classifier
+
+
+def variants():
+    return {
+        "recommended (balanced, smoothing 0.1, equalised)": lambda: recommended_classifier(
+            weights=WEIGHTS
+        ),
+        "recommended without class weights": lambda: recommended_classifier(
+            weights=WEIGHTS
+        ).set_params(inceptiontransferclassifier__class_weight=None),
+        "recommended, mean of 3 seeds": lambda: recommended_classifier(weights=WEIGHTS, n_seeds=3),
+    }
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--n", type=int, default=0)
+    parser.add_argument("--folds", type=int, default=5)
+    parser.add_argument("--out", default=str(Path(__file__).parent / "recommended.json"))
+    args = parser.parse_args()
+    X, y, groups = load_train(args.n, 150)
+    out = {"n_images": len(X), "date": time.strftime("%Y-%m-%d"), "cpu_count": os.cpu_count()}
+
+    FEATURE_CACHE.clear()
+    start = time.perf_counter()
+    full = recommended_classifier(weights=WEIGHTS).fit(X, y)
+    out["full_fit_s"] = time.perf_counter() - start
+    start = time.perf_counter()
+    recommended_classifier(weights=WEIGHTS, n_seeds=3).fit(X, y)
+    out["full_fit_3_seeds_cached_s"] = time.perf_counter() - start
+    print(
+        f"fit on {len(X)} images: {out['full_fit_s']:.0f} s from an empty cache; 3 seeds "
+        f"afterwards: {out['full_fit_3_seeds_cached_s']:.0f} s",
+        flush=True,
+    )
+
+    val = {}
+    for name, root in [
+        ("val (224 px files)", SHARED / "data" / "chest_xray" / "val"),
+        ("val (full-resolution files)", SHARED / "data" / "chest_xray_fullres_val"),
+    ]:
+        if root.is_dir():
+            data = load_image_folder(root)
+            images = ImageDirLoader(150).transform(data.paths)
+            val[name] = score(full, images, data.target)
+            val[name]["n"] = len(images)
+            print(name, {k: round(v, 3) for k, v in val[name].items()}, flush=True)
+    out["val"] = val
+
+    folds = list(StratifiedGroupKFold(args.folds, shuffle=True, random_state=0).split(X, y, groups))
+    shifted = {k: np.clip(f(X), 0, 1).astype(np.float32) for k, f in SHIFTS.items()}
+    out["cv"] = {}
+    print("| variant | set | F1 | ROC-AUC | sensitivity | specificity | Brier | fit time/fold |")
+    print("|---|---|---|---|---|---|---|---|")
+    for name, make in variants().items():
+        folds_out = []
+        for train, test in folds:
+            start = time.perf_counter()
+            model = make().fit(X[train], y[train])
+            fold = {"fit_time": time.perf_counter() - start}
+            fold["clean"] = score(model, X[test], y[test])
+            for shift, Xs in shifted.items():
+                fold[shift] = score(model, Xs[test], y[test])
+            folds_out.append(fold)
+        out["cv"][name] = folds_out
+        fit = np.median([f["fit_time"] for f in folds_out])
+        for where in ["clean", *SHIFTS]:
+            cells = []
+            for key in ("f1", "roc_auc", "sensitivity", "specificity", "brier"):
+                v = np.array([f[where][key] for f in folds_out])
+                cells.append(f"{v.mean():.3f} ± {v.std():.3f}")
+            print(f"| {name} | {where} | " + " | ".join(cells) + f" | {fit:.0f} s |", flush=True)
+        Path(args.out).write_text(json.dumps(out, indent=1))
+
+
+if __name__ == "__main__":
+    main()
