@@ -9,7 +9,8 @@ file names, so no patient is in both training and validation) on
 ``benchmarks/table5_results/``, with the fold scores, the settings, the Keras backend and the
 machine. ``report`` reads every JSON there and writes ``benchmarks/table5.md`` (mean ±
 std over folds; also as ``table5.csv`` for the docs) and ``benchmarks/table5.png`` (F1
-vs fit time, with error bars).
+vs fit time, with error bars), and puts the table into ``benchmarks/README.md`` between
+its ``<!-- table5 -->`` markers.
 
 Models: ``trivial`` (all PNEUMONIA), ``vanilla`` (report's CNN, rmsprop), ``optimized_adam``
 and ``optimized_sgd`` (report's optimized CNN with training-time augmentation),
@@ -214,6 +215,12 @@ def report(args):
     with open(HERE / "table5.csv", "w", newline="") as f:  # for the docs' csv-table
         header = [c.strip() for c in lines[0].strip("|").split("|")]
         csv.writer(f).writerows([header, *rows])
+    readme = HERE / "README.md"  # the table also lives between two markers there
+    start, end = "<!-- table5 -->\n", "<!-- /table5 -->"
+    text = readme.read_text()
+    if start in text and end in text:
+        head, rest = text.split(start, 1)
+        readme.write_text(head + start + "\n".join(lines) + "\n" + end + rest.split(end, 1)[1])
     print("\n".join(lines))
 
 

@@ -62,8 +62,8 @@ class HistogramEqualizer(TransformerMixin, BaseEstimator):
     >>> out = HistogramEqualizer().fit_transform(images)
     >>> out.shape, bool(out.min() < 0.05 and out.max() == 1.0)
     ((2, 16, 16, 1), True)
-    >>> brighter = HistogramEqualizer().transform(images**0.5)
-    >>> float(np.abs(brighter - out).max()) < 0.02
+    >>> brighter = images**0.5  # another exposure: every pixel changes by about 0.24
+    >>> float(np.abs(HistogramEqualizer().transform(brighter) - out).mean()) < 0.01
     True
     """
 
