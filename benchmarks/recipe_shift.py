@@ -189,6 +189,7 @@ def main():
         "--equalized-sizes", default="", help="extra input sizes to try with equalisation"
     )
     parser.add_argument("--skip-150", action="store_true", help="only the extra sizes")
+    parser.add_argument("--cnn", action="store_true", help="also the vanilla CNN at 96 px")
     parser.add_argument("--only", default="", help="run the variants whose name contains this")
     parser.add_argument("--out", default=str(Path(__file__).parent / "recipe_shift.json"))
     args = parser.parse_args()
@@ -209,6 +210,14 @@ def main():
     for extra in [int(s) for s in args.equalized_sizes.split(",") if s]:
         name = f"+ histogram equalisation, input size {extra}"
         runs.append((name, lambda e=extra: recipe(e), equalize, equalize, extra))
+    if args.cnn:  # Table 5's vanilla CNN settings, for comparison with a from-scratch model
+        from skxray import ScratchCNNClassifier
+
+        def cnn():
+            return ScratchCNNClassifier("vanilla", epochs=5, batch_size=32, random_state=0)
+
+        runs.append(("vanilla CNN, 96 px, 5 epochs (no class weights)", cnn, None, None, 96))
+        runs.append(("vanilla CNN + histogram equalisation", cnn, equalize, equalize, 96))
     for name, make, train_tf, eval_tf, load_size in [r for r in runs if args.only in r[0]]:
         if load_size != X.shape[1]:  # a real resolution change: decode the files at that size
             X = load_train(args.n, load_size)[0]

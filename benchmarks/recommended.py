@@ -1,16 +1,18 @@
 """The recommended recipe on all 5216 train images: fit time, grouped CV, shifts, val split.
 
-    python benchmarks/recommended.py [--n 0] [--folds 5] [--out recommended.json]
+    python benchmarks/recommended.py [--model cnn|inception] [--n 0] [--folds 5] [--out FILE]
 
-1. Fit time of ``recommended_classifier()`` on every train image from an empty feature
-   cache (the ≤ 30 min target on 2 CPU cores), and of the 3-seed ensemble afterwards.
-2. Patient-grouped 5-fold CV of the recipe, the recipe without class weights, and the
-   3-seed ensemble, on clean validation folds and on the three scanner-like shifts of
-   ``recipe_shift.py``.
+1. Fit time of ``recommended_classifier(model)`` on every train image (for Inception from
+   an empty feature cache, and of its 3-seed ensemble afterwards): the ≤ 30 min target on
+   2 CPU cores.
+2. Patient-grouped 5-fold CV of the recipe and of variants (without class weights; CNN:
+   without equalisation; Inception: the 3-seed ensemble), on clean validation folds and on
+   the three scanner-like shifts of ``recipe_shift.py``.
 3. The model fitted on all of train, scored on the official 16-image val split, both as
    distributed (224 px) and decoded from the full-resolution originals.
 
-Stand-in Inception weights (``../shared/weights/build_standin.py``).
+Inception uses the stand-in weights (``../shared/weights/build_standin.py``). Results go to
+``recommended_<model>.json``.
 """
 
 import argparse
@@ -27,41 +29,47 @@ from recipe_shift import SHIFTS, score
 from sklearn.model_selection import StratifiedGroupKFold
 
 from skxray import FEATURE_CACHE, ImageDirLoader, load_image_folder, recommended_classifier
+from skxray._recipe import IMAGE_SIZES
 
 
-def variants():
-    return {
-        "recommended (balanced, smoothing 0.1, equalised)": lambda: recommended_classifier(
-            weights=WEIGHTS
-        ),
-        "recommended without class weights": lambda: recommended_classifier(
-            weights=WEIGHTS
-        ).set_params(inceptiontransferclassifier__class_weight=None),
-        "recommended, mean of 3 seeds": lambda: recommended_classifier(weights=WEIGHTS, n_seeds=3),
+def variants(model):
+    def recipe(**kw):
+        return recommended_classifier(model, weights=WEIGHTS, **kw)
+
+    step = "scratchcnnclassifier" if model == "cnn" else "inceptiontransferclassifier"
+    out = {
+        f"recommended {model} (equalised, balanced)": recipe,
+        "without class weights": lambda: recipe().set_params(**{f"{step}__class_weight": None}),
     }
+    if model == "cnn":
+        out["without equalisation"] = lambda: recipe().set_params(histogramequalizer="passthrough")
+    else:
+        out["mean of 3 seeds"] = lambda: recipe(n_seeds=3)
+    return out
 
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--model", default="cnn", choices=["cnn", "inception"])
     parser.add_argument("--n", type=int, default=0)
     parser.add_argument("--folds", type=int, default=5)
-    parser.add_argument("--out", default=str(Path(__file__).parent / "recommended.json"))
+    parser.add_argument("--out", default=None)
     args = parser.parse_args()
-    X, y, groups = load_train(args.n, 150)
+    args.out = args.out or str(Path(__file__).parent / f"recommended_{args.model}.json")
+    size = IMAGE_SIZES[args.model]
+    X, y, groups = load_train(args.n, size)
     out = {"n_images": len(X), "date": time.strftime("%Y-%m-%d"), "cpu_count": os.cpu_count()}
 
     FEATURE_CACHE.clear()
     start = time.perf_counter()
-    full = recommended_classifier(weights=WEIGHTS).fit(X, y)
+    full = recommended_classifier(args.model, weights=WEIGHTS).fit(X, y)
     out["full_fit_s"] = time.perf_counter() - start
-    start = time.perf_counter()
-    recommended_classifier(weights=WEIGHTS, n_seeds=3).fit(X, y)
-    out["full_fit_3_seeds_cached_s"] = time.perf_counter() - start
-    print(
-        f"fit on {len(X)} images: {out['full_fit_s']:.0f} s from an empty cache; 3 seeds "
-        f"afterwards: {out['full_fit_3_seeds_cached_s']:.0f} s",
-        flush=True,
-    )
+    print(f"fit on {len(X)} images: {out['full_fit_s']:.0f} s", flush=True)
+    if args.model == "inception":
+        start = time.perf_counter()
+        recommended_classifier(args.model, weights=WEIGHTS, n_seeds=3).fit(X, y)
+        out["full_fit_3_seeds_cached_s"] = time.perf_counter() - start
+        print(f"3 seeds afterwards: {out['full_fit_3_seeds_cached_s']:.0f} s", flush=True)
 
     val = {}
     for name, root in [
@@ -70,7 +78,7 @@ def main():
     ]:
         if root.is_dir():
             data = load_image_folder(root)
-            images = ImageDirLoader(150).transform(data.paths)
+            images = ImageDirLoader(size).transform(data.paths)
             val[name] = score(full, images, data.target)
             val[name]["n"] = len(images)
             print(name, {k: round(v, 3) for k, v in val[name].items()}, flush=True)
@@ -81,7 +89,7 @@ def main():
     out["cv"] = {}
     print("| variant | set | F1 | ROC-AUC | sensitivity | specificity | Brier | fit time/fold |")
     print("|---|---|---|---|---|---|---|---|")
-    for name, make in variants().items():
+    for name, make in variants(args.model).items():
         folds_out = []
         for train, test in folds:
             start = time.perf_counter()

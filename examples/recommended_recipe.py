@@ -3,16 +3,15 @@ The recommended recipe, from folder to saved model (real data, not run in the do
 =========================================================================================
 
 :func:`skxray.recommended_classifier` is a ``Pipeline`` of
-:class:`skxray.HistogramEqualizer` and an Inception-V3 bottleneck classifier
-with balanced class weights and label smoothing, chosen by patient-grouped
-cross-validation on clean and scanner-shifted images (see the user guide).
-With ``paths=True`` it reads image files itself.
+:class:`skxray.HistogramEqualizer` and the vanilla CNN at 96 px with balanced
+class weights, chosen by patient-grouped cross-validation on clean and
+scanner-shifted images (see "The recommended recipe"). With ``paths=True`` it
+reads image files itself.
 
-This example needs the ImageNet weights (downloaded by Keras to
-``~/.keras/models`` on first use) and the public dataset, so the docs build
-shows it without running it. Run it with
+This example needs the public dataset, so the docs build shows it without
+running it. Run it with
 ``python examples/recommended_recipe.py /path/to/chest_xray``; on 2 CPU cores
-the cross-validation takes about half an hour, the final fit a few minutes.
+the cross-validation takes a few minutes, the final fit under a minute.
 """
 
 # %%
@@ -26,7 +25,7 @@ from skxray.datasets import load_chest_xray
 
 root = sys.argv[1] if len(sys.argv) > 1 else "chest_xray"
 train = load_chest_xray(root, split="train")
-clf = recommended_classifier(weights="imagenet", paths=True)
+clf = recommended_classifier(paths=True)  # model="inception" for the Inception-V3 recipe
 
 # %%
 # Cross-validation grouped by patient: no patient is on both sides of a split.

@@ -9,7 +9,7 @@ from ._features import FEATURE_CACHE, FeatureCache, WeightsNotAvailableError
 from ._io import ImageDirLoader, load_image_folder, patient_id
 from ._metrics import TrainingHistoryDisplay, binary_scores, plot_learning_curves
 from ._preprocess import HistogramEqualizer
-from ._recipe import RECIPE, recommended_classifier
+from ._recipe import RECIPES, recommended_classifier
 from ._scratch import ScratchCNNClassifier
 from ._show_versions import show_versions
 from ._transfer import InceptionTransferClassifier
@@ -24,7 +24,7 @@ __all__ = [
     "IMAGE_EXTENSIONS",
     "ImageDirLoader",
     "ImageLoadError",
-    "RECIPE",
+    "RECIPES",
     "InceptionTransferClassifier",
     "ScratchCNNClassifier",
     "TrainingHistoryDisplay",

@@ -133,9 +133,9 @@ def _train(args):
     data = load_image_folder(args.data_dir)
     print(
         f"skxray train: {len(data.target)} images in {args.data_dir}, classes "
-        f"{data.target_names}; the recommended recipe with {args.seeds} seed(s)."
+        f"{data.target_names}; the recommended {args.model} recipe, {args.seeds} seed(s)."
     )
-    clf = recommended_classifier(weights=weights, n_seeds=args.seeds, paths=True)
+    clf = recommended_classifier(args.model, weights=weights, n_seeds=args.seeds, paths=True)
     clf.set_params(imagedirloader__n_jobs=-1)
     start = time.perf_counter()
     clf.fit(data.paths, data.target)
@@ -170,9 +170,12 @@ def main(argv=None):
     tr.add_argument("data_dir", help="folder with one sub-folder per class")
     tr.add_argument("--out", default="skxray-model.joblib", help="model file (joblib)")
     tr.add_argument(
+        "--model", default="cnn", choices=["cnn", "inception"], help="recipe (default: cnn)"
+    )
+    tr.add_argument(
         "--weights",
         default="imagenet",
-        help="Inception-V3 weights: imagenet, a weights file, or none (tests only)",
+        help="--model inception's weights: imagenet, a weights file, or none (tests only)",
     )
     tr.add_argument("--seeds", type=int, default=1, help="heads to average (default: 1)")
     ev = sub.add_parser(

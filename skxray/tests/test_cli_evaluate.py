@@ -83,15 +83,19 @@ def test_evaluate_an_estimator(synthetic):
 def test_train_then_evaluate_the_recommended_recipe(tmp_path, capsys):
     model = tmp_path / "recipe.joblib"
     sample = get_sample_xrays_path()
-    assert main(["train", sample, "--weights", "none", "--out", str(model)]) == 0
+    assert main(["train", sample, "--out", str(model)]) == 0
     out = capsys.readouterr().out
     assert "200 images" in out and "saved to" in out
     fitted = joblib.load(model)
     assert [name for name, _ in fitted.steps] == [
         "imagedirloader",
         "histogramequalizer",
-        "inceptiontransferclassifier",
+        "scratchcnnclassifier",
     ]
+    other = tmp_path / "inception.joblib"
+    args = ["train", sample, "--model", "inception", "--weights", "none", "--out", str(other)]
+    assert main(args) == 0
+    assert joblib.load(other).steps[-1][0] == "inceptiontransferclassifier"
     args = ["evaluate", str(model), sample, "--bootstrap", "20", "--out", str(tmp_path / "ev")]
     assert main(args) == 0
     assert "95% CI" in capsys.readouterr().out

@@ -1,0 +1,94 @@
+"""Tables of the recipe studies, from their JSON results: CSV for the docs, Markdown here.
+
+    python benchmarks/recipe_tables.py
+
+Reads ``recipe_shift.json`` (``recipe_shift.py``) and ``recommended_cnn.json`` /
+``recommended_inception.json`` (``recommended.py``); writes ``recipe_shift.csv`` and
+``recommended.csv`` beside them, prints both tables as Markdown and puts them into
+``README.md`` between its ``<!-- recipe_shift -->`` / ``<!-- recommended -->`` markers.
+"""
+
+import csv
+import json
+from pathlib import Path
+
+import numpy as np
+
+HERE = Path(__file__).resolve().parent
+SHIFTS = ("darker, low contrast", "brighter (gamma 0.6)", "blur + noise")
+
+
+def _mean(folds, where, key):
+    return float(np.mean([f[where][key] for f in folds]))
+
+
+def shift_rows(records):
+    header = [
+        "variant",
+        "clean F1",
+        "clean ROC-AUC",
+        "clean spec.",
+        "shifted F1",
+        "shifted ROC-AUC",
+        "shifted spec.",
+        "spec. darker",
+        "spec. brighter",
+        "spec. blur+noise",
+        "fit time / fold",
+    ]
+    rows = []
+    for r in records:
+        f = r["folds"]
+        cells = [_mean(f, "clean", k) for k in ("f1", "roc_auc", "specificity")]
+        cells += [np.mean([_mean(f, s, k) for s in SHIFTS]) for k in ("f1", "roc_auc")]
+        cells.append(np.mean([_mean(f, s, "specificity") for s in SHIFTS]))
+        cells += [_mean(f, s, "specificity") for s in SHIFTS]
+        fit = np.median([x["fit_time"] for x in f])
+        rows.append([r["variant"], *(f"{c:.3f}" for c in cells), f"{fit:.0f} s"])
+    return header, rows
+
+
+def recommended_rows(results):
+    header = ["recipe / variant", "validation images", "F1", "ROC-AUC", "sensitivity"]
+    header += ["specificity", "Brier", "fit time / fold"]
+    rows = []
+    for model, data in results.items():
+        for name, folds in data["cv"].items():
+            label = name if name.startswith("recommended") else f"{model}: {name}"
+            fit = np.median([f["fit_time"] for f in folds])
+            for where in ("clean", *SHIFTS):
+                cells = []
+                for key in ("f1", "roc_auc", "sensitivity", "specificity", "brier"):
+                    v = np.array([f[where][key] for f in folds])
+                    cells.append(f"{v.mean():.3f} ± {v.std():.3f}")
+                rows.append([label, where, *cells, f"{fit:.0f} s"])
+    return header, rows
+
+
+def _write(name, header, rows):
+    """Write ``name``.csv, print the Markdown and put it between README's ``name`` markers."""
+    with open(HERE / f"{name}.csv", "w", newline="") as f:
+        csv.writer(f).writerows([header, *rows])
+    lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
+    lines += ["| " + " | ".join(row) + " |" for row in rows]
+    print("\n".join(lines) + "\n")
+    readme = HERE / "README.md"
+    start, end = f"<!-- {name} -->\n", f"<!-- /{name} -->"
+    text = readme.read_text()
+    if start in text and end in text:
+        head, rest = text.split(start, 1)
+        readme.write_text(head + start + "\n".join(lines) + "\n" + end + rest.split(end, 1)[1])
+
+
+def main():
+    _write("recipe_shift", *shift_rows(json.loads((HERE / "recipe_shift.json").read_text())))
+    results = {}
+    for model in ("cnn", "inception"):
+        path = HERE / f"recommended_{model}.json"
+        if path.is_file():
+            results[model] = json.loads(path.read_text())
+    _write("recommended", *recommended_rows(results))
+
+
+if __name__ == "__main__":
+    main()
