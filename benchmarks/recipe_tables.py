@@ -44,7 +44,9 @@ def shift_rows(records):
         cells.append(np.mean([_mean(f, s, "specificity") for s in SHIFTS]))
         cells += [_mean(f, s, "specificity") for s in SHIFTS]
         fit = np.median([x["fit_time"] for x in f])
-        rows.append([r["variant"], *(f"{c:.3f}" for c in cells), f"{fit:.0f} s"])
+        name = r["variant"]
+        name = "reference " + name if name.startswith("+ ") else name  # no RST bullet
+        rows.append([name, *(f"{c:.3f}" for c in cells), f"{fit:.0f} s"])
     return header, rows
 
 
