@@ -1,7 +1,7 @@
 """The 2018 report's Table 5, re-run honestly with patient-grouped cross-validation.
 
     python benchmarks/table5.py run [--models all] [--size 96] [--epochs 5] [--folds 5]
-    python benchmarks/table5.py report
+    python benchmarks/table5.py report   # (run ends with it too)
 
 ``run`` evaluates each model with ``StratifiedGroupKFold`` (groups = patients from the
 file names, so no patient is in both training and validation) on
@@ -148,6 +148,7 @@ def run(args):
             record["label"] += f" ({args.tag})"
         stem = name + (f"_{args.tag}" if args.tag else "")
         (results / f"{stem}.json").write_text(json.dumps(record, indent=1))
+    report(args)
 
 
 def _machine():
