@@ -43,8 +43,7 @@ def variants(model):
     }
     if model == "cnn":
         out["without equalisation"] = lambda: recipe().set_params(histogramequalizer="passthrough")
-    else:
-        out["mean of 3 seeds"] = lambda: recipe(n_seeds=3)
+    out["mean of 3 seeds"] = lambda: recipe(n_seeds=3)
     return out
 
 
@@ -54,11 +53,17 @@ def main():
     parser.add_argument("--n", type=int, default=0)
     parser.add_argument("--folds", type=int, default=5)
     parser.add_argument("--out", default=None)
+    parser.add_argument(
+        "--only", default=None, help="CV of this variant only, added to an existing --out file"
+    )
     args = parser.parse_args()
     args.out = args.out or str(Path(__file__).parent / f"recommended_{args.model}.json")
     size = IMAGE_SIZES[args.model]
     X, y, groups = load_train(args.n, size)
     out = {"n_images": len(X), "date": time.strftime("%Y-%m-%d"), "cpu_count": os.cpu_count()}
+    if args.only:
+        out = json.loads(Path(args.out).read_text())
+        return cross_validate(args, X, y, groups, out)
 
     FEATURE_CACHE.clear()
     start = time.perf_counter()
@@ -83,13 +88,19 @@ def main():
             val[name]["n"] = len(images)
             print(name, {k: round(v, 3) for k, v in val[name].items()}, flush=True)
     out["val"] = val
+    cross_validate(args, X, y, groups, out)
 
+
+def cross_validate(args, X, y, groups, out):
+    """Grouped CV of the variants (or ``args.only``) on clean and shifted folds, into out."""
     folds = list(StratifiedGroupKFold(args.folds, shuffle=True, random_state=0).split(X, y, groups))
     shifted = {k: np.clip(f(X), 0, 1).astype(np.float32) for k, f in SHIFTS.items()}
-    out["cv"] = {}
+    out.setdefault("cv", {})
     print("| variant | set | F1 | ROC-AUC | sensitivity | specificity | Brier | fit time/fold |")
     print("|---|---|---|---|---|---|---|---|")
     for name, make in variants(args.model).items():
+        if args.only and name != args.only:
+            continue
         folds_out = []
         for train, test in folds:
             start = time.perf_counter()
