@@ -13,6 +13,28 @@ WEIGHTS = os.environ.get(
     os.path.expanduser("~/.cache/skxray-benchmarks/inception_v3_notop_standin.weights.h5"),
 )
 
+# The Inception head settings shared by Table 5 and the recipe studies.
+INCEPTION = dict(
+    weights=WEIGHTS,
+    input_size=150,
+    head_units=256,
+    dropout=0.3,
+    epochs=15,
+    batch_size=64,
+    optimizer__learning_rate=1e-3,
+    random_state=0,
+)
+
+
+def write_between_markers(name, lines):
+    """Put ``lines`` into benchmarks/README.md between ``<!-- name -->`` and ``<!-- /name -->``."""
+    readme = Path(__file__).resolve().parent / "README.md"
+    start, end = f"<!-- {name} -->\n", f"<!-- /{name} -->"
+    text = readme.read_text()
+    if start in text and end in text:
+        head, rest = text.split(start, 1)
+        readme.write_text(head + start + "\n".join(lines) + "\n" + end + rest.split(end, 1)[1])
+
 
 def train_subset(n=0):
     """Paths, labels and patient groups of the real train split, or of a random n (seed 0)."""

@@ -15,24 +15,14 @@ import time
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 
 import numpy as np
-from _common import WEIGHTS, load_train
+from _common import INCEPTION, load_train
 from sklearn.model_selection import StratifiedGroupKFold, TunedThresholdClassifierCV
 
 from skxray import InceptionTransferClassifier, binary_scores
 
 
 def base(size, **params):
-    settings = dict(
-        weights=WEIGHTS,
-        input_size=size,
-        head_units=256,
-        dropout=0.3,
-        epochs=15,
-        batch_size=64,
-        optimizer__learning_rate=1e-3,
-        random_state=0,
-    )
-    return InceptionTransferClassifier("bottleneck", **{**settings, **params})
+    return InceptionTransferClassifier("bottleneck", **{**INCEPTION, "input_size": size, **params})
 
 
 class SeedEnsemble:

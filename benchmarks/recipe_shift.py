@@ -20,8 +20,8 @@ so its shifted scores are optimistic), + sigmoid calibration, + 3-seed mean, and
 size 128 / 224 (``--equalized-sizes`` adds equalised runs at other sizes). The feature
 cache makes each distinct image go through the base once.
 
-Prints one Markdown row per variant (mean over folds; "shifted" = mean over the three
-shifts) and writes every fold and shift score to ``--out``.
+Prints a Markdown row per variant as it finishes (mean over folds; "shifted" = mean over
+the three shifts) and writes every fold and shift score to ``--out``.
 """
 
 import argparse
@@ -34,8 +34,9 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 
 import cv2
 import numpy as np
-from _common import WEIGHTS, load_train
+from _common import INCEPTION, load_train
 from recipe_ablation import SeedEnsemble
+from recipe_tables import print_markdown, shift_rows
 from sklearn.calibration import CalibratedClassifierCV
 from sklearn.metrics import brier_score_loss
 
@@ -74,17 +75,7 @@ def equalize(X):
 
 
 def recipe(size, **params):
-    settings = dict(
-        weights=WEIGHTS,
-        input_size=size,
-        head_units=256,
-        dropout=0.3,
-        epochs=15,
-        batch_size=64,
-        optimizer__learning_rate=1e-3,
-        class_weight="balanced",
-        random_state=0,
-    )
+    settings = {**INCEPTION, "input_size": size, "class_weight": "balanced"}
     return InceptionTransferClassifier("bottleneck", **{**settings, **params})
 
 
@@ -156,28 +147,6 @@ def evaluate(name, make, train_tf, eval_tf, X, y, folds, shifted):
     return record
 
 
-def row(record):
-    folds = record["folds"]
-
-    def mean(where, key):
-        return np.mean([f[where][key] for f in folds])
-
-    shifted = [s for s in SHIFTS]
-    worst_spec = min(mean(s, "specificity") for s in shifted)
-    cells = [
-        mean("clean", "f1"),
-        mean("clean", "roc_auc"),
-        mean("clean", "specificity"),
-        np.mean([mean(s, "f1") for s in shifted]),
-        np.mean([mean(s, "roc_auc") for s in shifted]),
-        np.mean([mean(s, "specificity") for s in shifted]),
-        worst_spec,
-        mean("clean", "brier"),
-    ]
-    fit = np.median([f["fit_time"] for f in folds])
-    return f"| {record['variant']} | " + " | ".join(f"{c:.3f}" for c in cells) + f" | {fit:.0f} s |"
-
-
 def main():
     from sklearn.model_selection import StratifiedGroupKFold
 
@@ -197,11 +166,6 @@ def main():
     X, y, groups = load_train(args.n, size)
     folds = list(StratifiedGroupKFold(args.folds, shuffle=True, random_state=0).split(X, y, groups))
     print(f"{len(X)} images ({y.mean():.0%} PNEUMONIA), {args.folds}-fold grouped CV, stand-in")
-    print(
-        "| variant | clean F1 | clean AUC | clean spec. | shifted F1 | shifted AUC "
-        "| shifted spec. | worst-shift spec. | clean Brier | fit time/fold |"
-    )
-    print("|---|---|---|---|---|---|---|---|---|---|")
     records = []
     runs = [] if args.skip_150 else [(name, *v, size) for name, v in variants(size).items()]
     for extra in [int(s) for s in args.sizes.split(",") if s]:
@@ -218,12 +182,14 @@ def main():
 
         runs.append(("vanilla CNN, 96 px, 5 epochs (no class weights)", cnn, None, None, 96))
         runs.append(("vanilla CNN + histogram equalisation", cnn, equalize, equalize, 96))
+    shifted = None
     for name, make, train_tf, eval_tf, load_size in [r for r in runs if args.only in r[0]]:
         if load_size != X.shape[1]:  # a real resolution change: decode the files at that size
-            X = load_train(args.n, load_size)[0]
-        shifted = {k: np.clip(f(X), 0, 1).astype(np.float32) for k, f in SHIFTS.items()}
+            X, shifted = load_train(args.n, load_size)[0], None
+        if shifted is None:  # once per image size
+            shifted = {k: np.clip(f(X), 0, 1).astype(np.float32) for k, f in SHIFTS.items()}
         records.append(evaluate(name, make, train_tf, eval_tf, X, y, folds, shifted))
-        print(row(records[-1]), flush=True)
+        print_markdown(*shift_rows(records[-1:]))
         Path(args.out).write_text(json.dumps(records, indent=1))
 
 

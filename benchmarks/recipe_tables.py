@@ -13,9 +13,14 @@ import json
 from pathlib import Path
 
 import numpy as np
+from _common import write_between_markers
 
 HERE = Path(__file__).resolve().parent
-SHIFTS = ("darker, low contrast", "brighter (gamma 0.6)", "blur + noise")
+
+
+def _shifts(folds):
+    """The shift names scored in these folds (every key besides the clean scores and time)."""
+    return [k for k in folds[0] if k not in ("fit_time", "clean")]
 
 
 def _mean(folds, where, key):
@@ -39,10 +44,11 @@ def shift_rows(records):
     rows = []
     for r in records:
         f = r["folds"]
+        shifts = _shifts(f)
         cells = [_mean(f, "clean", k) for k in ("f1", "roc_auc", "specificity")]
-        cells += [np.mean([_mean(f, s, k) for s in SHIFTS]) for k in ("f1", "roc_auc")]
-        cells.append(np.mean([_mean(f, s, "specificity") for s in SHIFTS]))
-        cells += [_mean(f, s, "specificity") for s in SHIFTS]
+        cells += [np.mean([_mean(f, s, k) for s in shifts]) for k in ("f1", "roc_auc")]
+        cells.append(np.mean([_mean(f, s, "specificity") for s in shifts]))
+        cells += [_mean(f, s, "specificity") for s in shifts]
         fit = np.median([x["fit_time"] for x in f])
         name = r["variant"]
         name = "reference " + name if name.startswith("+ ") else name  # no RST bullet
@@ -58,7 +64,7 @@ def recommended_rows(results):
         for name, folds in data["cv"].items():
             label = name if name.startswith("recommended") else f"{model}: {name}"
             fit = np.median([f["fit_time"] for f in folds])
-            for where in ("clean", *SHIFTS):
+            for where in ("clean", *_shifts(folds)):
                 cells = []
                 for key in ("f1", "roc_auc", "sensitivity", "specificity", "brier"):
                     v = np.array([f[where][key] for f in folds])
@@ -67,19 +73,19 @@ def recommended_rows(results):
     return header, rows
 
 
+def print_markdown(header, rows):
+    """Print a table as Markdown and return its lines."""
+    lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
+    lines += ["| " + " | ".join(row) + " |" for row in rows]
+    print("\n".join(lines) + "\n", flush=True)
+    return lines
+
+
 def _write(name, header, rows):
     """Write ``name``.csv, print the Markdown and put it between README's ``name`` markers."""
     with open(HERE / f"{name}.csv", "w", newline="") as f:
         csv.writer(f).writerows([header, *rows])
-    lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
-    lines += ["| " + " | ".join(row) + " |" for row in rows]
-    print("\n".join(lines) + "\n")
-    readme = HERE / "README.md"
-    start, end = f"<!-- {name} -->\n", f"<!-- /{name} -->"
-    text = readme.read_text()
-    if start in text and end in text:
-        head, rest = text.split(start, 1)
-        readme.write_text(head + start + "\n".join(lines) + "\n" + end + rest.split(end, 1)[1])
+    write_between_markers(name, print_markdown(header, rows))
 
 
 def main():

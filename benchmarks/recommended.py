@@ -26,6 +26,7 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 import numpy as np
 from _common import SHARED, WEIGHTS, load_train
 from recipe_shift import SHIFTS, score
+from recipe_tables import print_markdown, recommended_rows
 from sklearn.model_selection import StratifiedGroupKFold
 
 from skxray import FEATURE_CACHE, ImageDirLoader, load_image_folder, recommended_classifier
@@ -96,8 +97,6 @@ def cross_validate(args, X, y, groups, out):
     folds = list(StratifiedGroupKFold(args.folds, shuffle=True, random_state=0).split(X, y, groups))
     shifted = {k: np.clip(f(X), 0, 1).astype(np.float32) for k, f in SHIFTS.items()}
     out.setdefault("cv", {})
-    print("| variant | set | F1 | ROC-AUC | sensitivity | specificity | Brier | fit time/fold |")
-    print("|---|---|---|---|---|---|---|---|")
     for name, make in variants(args.model).items():
         if args.only and name != args.only:
             continue
@@ -111,13 +110,7 @@ def cross_validate(args, X, y, groups, out):
                 fold[shift] = score(model, Xs[test], y[test])
             folds_out.append(fold)
         out["cv"][name] = folds_out
-        fit = np.median([f["fit_time"] for f in folds_out])
-        for where in ["clean", *SHIFTS]:
-            cells = []
-            for key in ("f1", "roc_auc", "sensitivity", "specificity", "brier"):
-                v = np.array([f[where][key] for f in folds_out])
-                cells.append(f"{v.mean():.3f} ± {v.std():.3f}")
-            print(f"| {name} | {where} | " + " | ".join(cells) + f" | {fit:.0f} s |", flush=True)
+        print_markdown(*recommended_rows({args.model: {"cv": {name: folds_out}}}))
         Path(args.out).write_text(json.dumps(out, indent=1))
 
 

@@ -29,7 +29,7 @@ from pathlib import Path
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 
 import numpy as np
-from _common import WEIGHTS, train_subset
+from _common import INCEPTION, train_subset, write_between_markers
 
 HERE = Path(__file__).resolve().parent
 RESULTS = HERE / "table5_results"
@@ -69,16 +69,7 @@ def make_model(name, args):
             augmenter=XrayAugmenter(),
             **cnn,
         )
-    transfer = dict(
-        weights=WEIGHTS,
-        input_size=args.inception_size,
-        head_units=256,
-        dropout=0.3,
-        epochs=15,
-        batch_size=64,
-        optimizer__learning_rate=1e-3,
-        random_state=0,
-    )
+    transfer = {**INCEPTION, "input_size": args.inception_size}
     if name == "inception_bottleneck":
         return InceptionTransferClassifier("bottleneck", **transfer)
     return InceptionTransferClassifier(
@@ -217,12 +208,7 @@ def report(args):
     with open(HERE / "table5.csv", "w", newline="") as f:  # for the docs' csv-table
         header = [c.strip() for c in lines[0].strip("|").split("|")]
         csv.writer(f).writerows([header, *rows])
-    readme = HERE / "README.md"  # the table also lives between two markers there
-    start, end = "<!-- table5 -->\n", "<!-- /table5 -->"
-    text = readme.read_text()
-    if start in text and end in text:
-        head, rest = text.split(start, 1)
-        readme.write_text(head + start + "\n".join(lines) + "\n" + end + rest.split(end, 1)[1])
+    write_between_markers("table5", lines)
     print("\n".join(lines))
 
 
