@@ -1,5 +1,6 @@
 """skxray: pneumonia detection on chest X-rays, as scikit-learn estimators on Keras 3."""
 
+from ._audit import ShortcutAudit, region_masks, shortcut_audit
 from ._augment import XrayAugmenter
 from ._cam import cam_explain
 from ._cam_plot import HeatmapDisplay, overlay_heatmap, plot_heatmaps
@@ -8,7 +9,7 @@ from ._evaluate import EvaluationReport, evaluate
 from ._features import FEATURE_CACHE, FeatureCache, WeightsNotAvailableError
 from ._io import ImageDirLoader, load_image_folder, patient_id
 from ._metrics import TrainingHistoryDisplay, binary_scores, plot_learning_curves
-from ._preprocess import HistogramEqualizer
+from ._preprocess import BorderCrop, HistogramEqualizer
 from ._recipe import RECIPES, recommended_classifier
 from ._scratch import ScratchCNNClassifier
 from ._show_versions import show_versions
@@ -16,6 +17,7 @@ from ._transfer import InceptionTransferClassifier
 from ._version import __version__
 
 __all__ = [
+    "BorderCrop",
     "EvaluationReport",
     "FEATURE_CACHE",
     "FeatureCache",
@@ -27,6 +29,7 @@ __all__ = [
     "RECIPES",
     "InceptionTransferClassifier",
     "ScratchCNNClassifier",
+    "ShortcutAudit",
     "TrainingHistoryDisplay",
     "WeightsNotAvailableError",
     "XrayAugmenter",
@@ -41,5 +44,7 @@ __all__ = [
     "plot_heatmaps",
     "plot_learning_curves",
     "recommended_classifier",
+    "region_masks",
     "show_versions",
+    "shortcut_audit",
 ]

@@ -1,4 +1,4 @@
-"""HistogramEqualizer: per-image contrast normalisation against exposure shifts."""
+"""Stateless image transformers: HistogramEqualizer and BorderCrop."""
 
 import numbers
 
@@ -8,6 +8,36 @@ from scipy.sparse import issparse
 from sklearn.base import BaseEstimator, TransformerMixin
 
 _METHODS = ("global", "clahe")
+
+
+def _check_images(X, owner):
+    if isinstance(X, (list, tuple)) and X and isinstance(X[0], str):
+        raise TypeError(f"{owner} takes image arrays; put an ImageDirLoader before it.")
+    if issparse(X):
+        raise TypeError(f"{owner} takes dense image arrays; sparse input is not supported.")
+    X = np.asarray(X)
+    if X.ndim not in (3, 4):
+        raise ValueError(
+            f"{owner} expects images of shape (n_samples, height, width) or "
+            f"(n_samples, height, width, channels); got an array of shape {X.shape}."
+        )
+    if X.shape[0] == 0 or 0 in X.shape[1:3]:
+        raise ValueError(f"X holds no image pixels: shape {X.shape}.")
+    if X.dtype == np.uint8:
+        return X
+    if np.iscomplexobj(X):
+        raise ValueError("Complex data not supported: images must be real.")
+    if not np.issubdtype(X.dtype, np.number):
+        raise TypeError(f"images must be uint8 or float in [0, 1], got dtype {X.dtype}.")
+    if not np.all(np.isfinite(X)):
+        raise ValueError("images contain NaN or infinite values.")
+    low, high = float(X.min()), float(X.max())
+    if low < 0 or high > 1:
+        raise ValueError(
+            f"images other than uint8 must lie in [0, 1]; got {X.dtype} values in "
+            f"[{low:.3g}, {high:.3g}]. Divide 8-bit data by 255, or pass it as uint8."
+        )
+    return X
 
 
 class HistogramEqualizer(TransformerMixin, BaseEstimator):
@@ -84,40 +114,6 @@ class HistogramEqualizer(TransformerMixin, BaseEstimator):
         ):
             raise ValueError(f"tile_grid_size must be a positive int, got {self.tile_grid_size!r}.")
 
-    def _check_images(self, X):
-        if isinstance(X, (list, tuple)) and X and isinstance(X[0], str):
-            raise TypeError(
-                "HistogramEqualizer takes image arrays; put an ImageDirLoader before it "
-                "to read paths."
-            )
-        if issparse(X):
-            raise TypeError(
-                "HistogramEqualizer takes dense image arrays; sparse input is not supported."
-            )
-        X = np.asarray(X)
-        if X.ndim not in (3, 4):
-            raise ValueError(
-                "HistogramEqualizer expects images of shape (n_samples, height, width) or "
-                f"(n_samples, height, width, channels); got an array of shape {X.shape}."
-            )
-        if X.shape[0] == 0 or 0 in X.shape[1:3]:
-            raise ValueError(f"X holds no image pixels: shape {X.shape}.")
-        if X.dtype == np.uint8:
-            return X
-        if np.iscomplexobj(X):
-            raise ValueError("Complex data not supported: images must be real.")
-        if not np.issubdtype(X.dtype, np.number):
-            raise TypeError(f"images must be uint8 or float in [0, 1], got dtype {X.dtype}.")
-        if not np.all(np.isfinite(X)):
-            raise ValueError("images contain NaN or infinite values.")
-        low, high = float(X.min()), float(X.max())
-        if low < 0 or high > 1:
-            raise ValueError(
-                f"images other than uint8 must lie in [0, 1]; got {X.dtype} values in "
-                f"[{low:.3g}, {high:.3g}]. Divide 8-bit data by 255, or pass it as uint8."
-            )
-        return X
-
     def fit(self, X, y=None):
         """Check the parameters and the images; nothing is learned.
 
@@ -133,7 +129,7 @@ class HistogramEqualizer(TransformerMixin, BaseEstimator):
         self : HistogramEqualizer
         """
         self._check_params()
-        X = self._check_images(X)
+        X = _check_images(X, type(self).__name__)
         self.n_features_in_ = X.shape[1]
         return self
 
@@ -152,7 +148,7 @@ class HistogramEqualizer(TransformerMixin, BaseEstimator):
             float64, any other type becomes float32).
         """
         self._check_params()
-        X = self._check_images(X)
+        X = _check_images(X, type(self).__name__)
         is_uint8 = X.dtype == np.uint8
         dtype = X.dtype if X.dtype in (np.float32, np.float64) else np.dtype(np.float32)
         u8 = X if is_uint8 else np.round(X * 255).astype(np.uint8)
@@ -169,6 +165,109 @@ class HistogramEqualizer(TransformerMixin, BaseEstimator):
                 out[i, :, :, c] = equalize(np.ascontiguousarray(planes[i, :, :, c]))
         out = out.reshape(u8.shape)
         return out if is_uint8 else out.astype(dtype) / dtype.type(255)
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.requires_fit = False
+        tags.input_tags.two_d_array = False
+        tags.input_tags.three_d_array = True
+        tags.transformer_tags.preserves_dtype = ["float64", "float32"]
+        return tags
+
+
+class BorderCrop(TransformerMixin, BaseEstimator):
+    """Cut away the outer band of each image and resize the rest back to the input size.
+
+    The edge of a chest X-ray shows the acquisition, not the patient: the
+    collimation edge, side markers ("R", "L"), text, tubes and the abdomen.
+    A classifier that may read them can learn the hospital instead of the
+    disease (see :func:`shortcut_audit`). Cropping a fixed fraction from
+    every side keeps the lung fields, which sit in the middle of a
+    postero-anterior chest film, and removes most of that band. The output
+    keeps the input's height and width, so the classifier behind it needs no
+    other change.
+
+    Parameters
+    ----------
+    fraction : float, default=0.08
+        Fraction of the height cut from the top and from the bottom, and of
+        the width from each side; in [0, 0.4).
+
+    Attributes
+    ----------
+    n_features_in_ : int
+        The image height (scikit-learn's convention of ``X.shape[1]``).
+
+    See Also
+    --------
+    shortcut_audit : measures how much a classifier relies on the border.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from skxray import BorderCrop
+    >>> images = np.zeros((1, 100, 100, 1), dtype="float32")
+    >>> images[:, :10] = 1.0  # a bright band along the top edge
+    >>> out = BorderCrop(0.1).fit_transform(images)
+    >>> out.shape, float(out.max())
+    ((1, 100, 100, 1), 0.0)
+    """
+
+    def __init__(self, fraction=0.08):
+        self.fraction = fraction
+
+    def _check_params(self):
+        if (
+            not isinstance(self.fraction, numbers.Real)
+            or isinstance(self.fraction, bool)
+            or not 0 <= self.fraction < 0.4
+        ):
+            raise ValueError(f"fraction must be a number in [0, 0.4), got {self.fraction!r}.")
+
+    def fit(self, X, y=None):
+        """Check the parameter and the images; nothing is learned.
+
+        Parameters
+        ----------
+        X : ndarray of shape (n_samples, height, width[, channels])
+            Images, uint8 or float in [0, 1].
+        y : None
+            Ignored.
+
+        Returns
+        -------
+        self : BorderCrop
+        """
+        self._check_params()
+        X = _check_images(X, type(self).__name__)
+        self.n_features_in_ = X.shape[1]
+        return self
+
+    def transform(self, X):
+        """Crop each image's border and resize it back (area interpolation).
+
+        Parameters
+        ----------
+        X : ndarray of shape (n_samples, height, width[, channels])
+            Images, uint8 or float in [0, 1].
+
+        Returns
+        -------
+        cropped : ndarray of the same shape and dtype (float16 becomes float32)
+        """
+        self._check_params()
+        X = _check_images(X, type(self).__name__)
+        height, width = X.shape[1:3]
+        top, left = int(round(self.fraction * height)), int(round(self.fraction * width))
+        if top == 0 and left == 0:
+            return X
+        dtype = X.dtype if X.dtype in (np.uint8, np.float32, np.float64) else np.float32
+        out = np.empty(X.shape, dtype)
+        for i, image in enumerate(X):
+            inner = np.ascontiguousarray(image[top : height - top, left : width - left], dtype)
+            resized = cv2.resize(inner, (width, height), interpolation=cv2.INTER_AREA)
+            out[i] = resized.reshape(out[i].shape)
+        return out
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
