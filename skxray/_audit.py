@@ -155,11 +155,19 @@ class ShortcutAudit:
         return "\n".join(lines)
 
 
+_FILLS = ("region_mean", "image_mean")
+
+
 def _blank(X, mask, fill):
     out = np.array(X, copy=True)
-    for i in range(len(out)):
-        value = out[i].mean() if fill == "mean" else fill
-        out[i][mask] = value
+    for image in out:
+        if fill == "region_mean":
+            value = image[mask].mean(axis=0)
+        elif fill == "image_mean":
+            value = image.mean(axis=(0, 1))
+        else:
+            value = fill
+        image[mask] = value
     return out
 
 
@@ -182,7 +190,7 @@ def _final_and_inputs(estimator, X):
 
 
 def shortcut_audit(
-    estimator, X, *, border=0.1, corner=0.2, method="gradcam", target=None, fill="mean"
+    estimator, X, *, border=0.1, corner=0.2, method="gradcam", target=None, fill="region_mean"
 ):
     """Check whether a fitted classifier looks at the image border and the markers.
 
@@ -197,7 +205,9 @@ def shortcut_audit(
        same area as the band, against what a uniform map would give.
     2. **Does the decision depend on it?** A deletion test: the change of the
        predicted probability when the border band, the corners or (as a
-       control) the central box is blanked with the image's mean grey level.
+       control) the central box is blanked: flattened to its own mean grey
+       level, which removes markers, edges and texture but keeps the
+       region's overall brightness.
 
     Heat on the border that stays there after the border is blanked (see
     ``heat_share_border_blanked``), with a probability that barely moves, is
@@ -222,9 +232,10 @@ def shortcut_audit(
     target : class label or None, default=None
         Class whose heatmap and probability are audited; ``None`` takes the
         positive class (the last of ``classes_``, PNEUMONIA).
-    fill : "mean" or float, default="mean"
-        Value written into blanked regions: each image's mean, or a constant
-        on the classifier's input scale.
+    fill : "region_mean", "image_mean" or float, default="region_mean"
+        Value written into a blanked region: the mean of that region's own
+        pixels (per image), the whole image's mean, or a constant on the
+        classifier's input scale (0 mimics zero padding).
 
     Returns
     -------
@@ -251,8 +262,8 @@ def shortcut_audit(
     """
     if method not in METHODS:
         raise ValueError(f"Unknown method {method!r}; choose one of {METHODS}.")
-    if not (fill == "mean" or (isinstance(fill, numbers.Real) and not isinstance(fill, bool))):
-        raise ValueError(f"fill must be 'mean' or a number, got {fill!r}.")
+    if not (fill in _FILLS or (isinstance(fill, numbers.Real) and not isinstance(fill, bool))):
+        raise ValueError(f"fill must be one of {_FILLS} or a number, got {fill!r}.")
     final, X = _final_and_inputs(estimator, X)
     masks = region_masks(X.shape[1:3], border=border, corner=corner)
     classes = np.asarray(final.classes_)

@@ -40,7 +40,42 @@ def _check_images(X, owner):
     return X
 
 
-class HistogramEqualizer(TransformerMixin, BaseEstimator):
+class _ImageTransformer(TransformerMixin, BaseEstimator):
+    """Stateless per-image transformers: parameter check at fit, images in and out."""
+
+    def _check_images(self, X):
+        return _check_images(X, type(self).__name__)
+
+    def fit(self, X, y=None):
+        """Check the parameters and the images; nothing is learned.
+
+        Parameters
+        ----------
+        X : ndarray of shape (n_samples, height, width[, channels])
+            Images, uint8 or float in [0, 1].
+        y : None
+            Ignored.
+
+        Returns
+        -------
+        self : object
+            The transformer.
+        """
+        self._check_params()
+        X = self._check_images(X)
+        self.n_features_in_ = X.shape[1]
+        return self
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.requires_fit = False
+        tags.input_tags.two_d_array = False
+        tags.input_tags.three_d_array = True
+        tags.transformer_tags.preserves_dtype = ["float64", "float32"]
+        return tags
+
+
+class HistogramEqualizer(_ImageTransformer):
     """Equalise each image's histogram, so that exposure and contrast stop mattering.
 
     X-ray machines and their settings differ in brightness, contrast and
@@ -114,25 +149,6 @@ class HistogramEqualizer(TransformerMixin, BaseEstimator):
         ):
             raise ValueError(f"tile_grid_size must be a positive int, got {self.tile_grid_size!r}.")
 
-    def fit(self, X, y=None):
-        """Check the parameters and the images; nothing is learned.
-
-        Parameters
-        ----------
-        X : ndarray of shape (n_samples, height, width[, channels])
-            Images, uint8 or float in [0, 1].
-        y : None
-            Ignored.
-
-        Returns
-        -------
-        self : HistogramEqualizer
-        """
-        self._check_params()
-        X = _check_images(X, type(self).__name__)
-        self.n_features_in_ = X.shape[1]
-        return self
-
     def transform(self, X):
         """Equalise every image (and every channel) on its own.
 
@@ -148,7 +164,7 @@ class HistogramEqualizer(TransformerMixin, BaseEstimator):
             float64, any other type becomes float32).
         """
         self._check_params()
-        X = _check_images(X, type(self).__name__)
+        X = self._check_images(X)
         is_uint8 = X.dtype == np.uint8
         dtype = X.dtype if X.dtype in (np.float32, np.float64) else np.dtype(np.float32)
         u8 = X if is_uint8 else np.round(X * 255).astype(np.uint8)
@@ -166,16 +182,8 @@ class HistogramEqualizer(TransformerMixin, BaseEstimator):
         out = out.reshape(u8.shape)
         return out if is_uint8 else out.astype(dtype) / dtype.type(255)
 
-    def __sklearn_tags__(self):
-        tags = super().__sklearn_tags__()
-        tags.requires_fit = False
-        tags.input_tags.two_d_array = False
-        tags.input_tags.three_d_array = True
-        tags.transformer_tags.preserves_dtype = ["float64", "float32"]
-        return tags
 
-
-class BorderCrop(TransformerMixin, BaseEstimator):
+class BorderCrop(_ImageTransformer):
     """Cut away the outer band of each image and resize the rest back to the input size.
 
     The edge of a chest X-ray shows the acquisition, not the patient: the
@@ -224,25 +232,6 @@ class BorderCrop(TransformerMixin, BaseEstimator):
         ):
             raise ValueError(f"fraction must be a number in [0, 0.4), got {self.fraction!r}.")
 
-    def fit(self, X, y=None):
-        """Check the parameter and the images; nothing is learned.
-
-        Parameters
-        ----------
-        X : ndarray of shape (n_samples, height, width[, channels])
-            Images, uint8 or float in [0, 1].
-        y : None
-            Ignored.
-
-        Returns
-        -------
-        self : BorderCrop
-        """
-        self._check_params()
-        X = _check_images(X, type(self).__name__)
-        self.n_features_in_ = X.shape[1]
-        return self
-
     def transform(self, X):
         """Crop each image's border and resize it back (area interpolation).
 
@@ -256,7 +245,7 @@ class BorderCrop(TransformerMixin, BaseEstimator):
         cropped : ndarray of the same shape and dtype (float16 becomes float32)
         """
         self._check_params()
-        X = _check_images(X, type(self).__name__)
+        X = self._check_images(X)
         height, width = X.shape[1:3]
         top, left = int(round(self.fraction * height)), int(round(self.fraction * width))
         if top == 0 and left == 0:
@@ -268,11 +257,3 @@ class BorderCrop(TransformerMixin, BaseEstimator):
             resized = cv2.resize(inner, (width, height), interpolation=cv2.INTER_AREA)
             out[i] = resized.reshape(out[i].shape)
         return out
-
-    def __sklearn_tags__(self):
-        tags = super().__sklearn_tags__()
-        tags.requires_fit = False
-        tags.input_tags.two_d_array = False
-        tags.input_tags.three_d_array = True
-        tags.transformer_tags.preserves_dtype = ["float64", "float32"]
-        return tags

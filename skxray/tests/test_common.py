@@ -15,9 +15,10 @@ InceptionTransferClassifier runs the first variant only: it shares the base
 class that the adapter run exercises, and each of its fits builds and traces
 Inception-V3 (seconds each), too slow for the ~40 fitting checks.
 
-``HistogramEqualizer`` is a transformer of image batches; its tags make
-scikit-learn skip it as shipped, so it runs through a similar adapter that
-reads (n, d) data as (n, d, 1) images after squashing it into [0, 1].
+``HistogramEqualizer`` and ``BorderCrop`` are transformers of image batches;
+their tags make scikit-learn skip them as shipped, so they run through a
+similar adapter that reads (n, d) data as (n, d, 1) images after squashing it
+into [0, 1].
 
 Each expected failure has its reason. ``ImageDirLoader`` takes file paths,
 which scikit-learn's checks cannot generate (its tags say so and the suite
@@ -28,7 +29,12 @@ import numpy as np
 from scipy.sparse import issparse
 from sklearn.utils.estimator_checks import parametrize_with_checks
 
-from skxray import HistogramEqualizer, InceptionTransferClassifier, ScratchCNNClassifier
+from skxray import (
+    BorderCrop,
+    HistogramEqualizer,
+    InceptionTransferClassifier,
+    ScratchCNNClassifier,
+)
 
 TINY = dict(
     conv_filters=(4,),
@@ -101,7 +107,7 @@ class TabularAdapter(ScratchCNNClassifier):
         return super()._check_images(X)
 
 
-class TabularEqualizer(HistogramEqualizer):
+class _Tabular:
     """Test-only: read 2-D (n, d) data as (n, d, 1) images, floats squashed into [0, 1]."""
 
     def _check_images(self, X):
@@ -122,6 +128,14 @@ class TabularEqualizer(HistogramEqualizer):
         tags = super().__sklearn_tags__()
         tags.input_tags.two_d_array = True
         return tags
+
+
+class TabularEqualizer(_Tabular, HistogramEqualizer):
+    """HistogramEqualizer through the tabular adapter."""
+
+
+class TabularBorderCrop(_Tabular, BorderCrop):
+    """BorderCrop through the tabular adapter."""
 
 
 EQUALIZER = {
@@ -145,7 +159,7 @@ EQUALIZER = {
 
 
 def _expected_failures(estimator):
-    if isinstance(estimator, TabularEqualizer):
+    if isinstance(estimator, _Tabular):
         return EQUALIZER
     if isinstance(estimator, TabularAdapter):
         return ADAPTER
@@ -204,6 +218,7 @@ _SHIPPED_2D = [
         ScratchCNNClassifier(**TINY),
         TabularAdapter(**TINY),
         TabularEqualizer(),
+        TabularBorderCrop(0.1),
         InceptionTransferClassifier(
             weights=None, input_size=75, head_units=4, epochs=1, random_state=0
         ),
