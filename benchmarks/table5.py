@@ -8,9 +8,12 @@ file names, so no patient is in both training and validation) on
 ``../shared/data/chest_xray/train`` and writes one JSON file per model to
 ``benchmarks/table5_results/``, with the fold scores, the settings, the Keras backend and the
 machine. ``report`` reads every JSON there and writes ``benchmarks/table5.md`` (mean ±
-std over folds; also as ``table5.csv`` for the docs) and ``benchmarks/table5.png`` (F1
-vs fit time, with error bars), and puts the table into ``benchmarks/README.md`` between
-its ``<!-- table5 -->`` markers.
+std over folds; also as ``table5.csv`` for the docs), then sets the CV figures beside the
+independently measured test-split figures of ``table5_test_split.csv`` and the report's own
+figure (``table5_compare.csv``), plots the three (``benchmarks/table5.png``), and puts both
+tables into ``benchmarks/README.md`` between its ``<!-- table5 -->`` and
+``<!-- table5_compare -->`` markers. A test-split figure is shown only while the model's
+settings match the fingerprint recorded with it.
 
 Models: ``trivial`` (all PNEUMONIA), ``vanilla`` (report's CNN, rmsprop), ``optimized_adam``
 and ``optimized_sgd`` (report's optimized CNN with training-time augmentation),
@@ -20,6 +23,7 @@ and ``optimized_sgd`` (report's optimized CNN with training-time augmentation),
 
 import argparse
 import csv
+import hashlib
 import json
 import os
 import platform
@@ -155,6 +159,44 @@ def _machine():
     return f"{platform.machine()} {platform.processor() or ''} {cores} cores{gpu}".strip()
 
 
+TEST_SPLIT = HERE / "table5_test_split.csv"
+TEST_KEYS = ("f1", "accuracy", "roc_auc", "specificity")
+
+
+def _settings_fingerprint(name, args):
+    """A short hash of a Table 5 model's settings (weights path left out), to spot changes."""
+    if name == "trivial":
+        return "trivial"
+    params = make_model(name, args).get_params(deep=True)
+    text = repr(sorted((k, repr(v)) for k, v in params.items() if not k.endswith("weights")))
+    return hashlib.sha1(text.encode()).hexdigest()[:10]
+
+
+def test_split_rows(args):
+    """The independently measured test-split figures, keyed by model; stale ones flagged.
+
+    A figure is shown only for the model it was measured on: when a model's settings now
+    differ from those recorded with the figure (``settings_fingerprint``), the row says so
+    instead of carrying the number over.
+    """
+    if not TEST_SPLIT.exists():
+        return {}
+    rows = {}
+    with open(TEST_SPLIT, newline="") as f:
+        for row in csv.DictReader(f):
+            current = _settings_fingerprint(row["model"], args)
+            row["stale"] = bool(row.get("settings_fingerprint")) and (
+                row["settings_fingerprint"] != current
+            )
+            rows[row["model"]] = row
+    return rows
+
+
+def _cv_means(record):
+    keys = ("f1", "accuracy", "roc_auc", "sensitivity", "specificity", "fit_time")
+    return {k: np.array([f[k] for f in record["folds"]], dtype=float) for k in keys}
+
+
 def report(args):
     import matplotlib
 
@@ -165,51 +207,91 @@ def report(args):
     order = {m: i for i, m in enumerate(MODELS)}
     records = [json.loads(p.read_text()) for p in sorted(results.glob("*.json"))]
     records.sort(key=lambda r: order.get(r["model"], len(MODELS)))  # stable: tagged runs after
-    keys = ("f1", "accuracy", "roc_auc", "sensitivity", "specificity", "fit_time")
+    tests = test_split_rows(args)
+
+    # 1. CV details: mean ± std over folds, with each row's settings and machine.
     lines = [
         "| model | F1 | accuracy | ROC-AUC | sensitivity | specificity | fit time (s) "
         "| images, size, epochs | backend, machine, date |",
         "|---|---|---|---|---|---|---|---|---|",
     ]
     rows = []
-    fig, ax = plt.subplots(figsize=(7, 4.5), layout="constrained")
     for r in records:
-        values = {k: np.array([f[k] for f in r["folds"]], dtype=float) for k in keys}
-        cells = [
-            f"{np.nanmean(v):.3f} ± {np.nanstd(v):.3f}"
-            for k, v in values.items()
-            if k != "fit_time"
-        ]
-        cells.append(f"{values['fit_time'].mean():.0f} ± {values['fit_time'].std():.0f}")
+        values = _cv_means(r)
+        cells = [f"{np.nanmean(v):.3f} ± {np.nanstd(v):.3f}" for k, v in values.items()]
+        cells[-1] = f"{values['fit_time'].mean():.0f} ± {values['fit_time'].std():.0f}"
         setting = f"{r['n_images']}, {r['image_size'] or '-'} px, {r['epochs'] or '-'}"
-        rows.append([r["label"], *cells, setting, f"{r['backend']}, {r['machine']}, {r['date']}"])
+        machine = "GPU" if "GPU" in r["machine"] else f"{r['machine'].split()[-2]} CPU cores"
+        rows.append([r["label"], *cells, setting, f"{r['backend']}, {machine}, {r['date']}"])
         lines.append("| " + " | ".join(rows[-1]) + " |")
-        ax.errorbar(
-            values["fit_time"].mean(),
-            values["f1"].mean(),
-            xerr=values["fit_time"].std(),
-            yerr=values["f1"].std(),
-            fmt="o",
-            mfc="none" if "GPU" in r["machine"] else None,  # hollow: another machine's time
-            capsize=3,
-            label=r["label"],
-        )
-    ax.set(
-        xlabel="fit time per fold (s); hollow marker: GPU machine",
-        ylabel="F1 (PNEUMONIA), mean ± std over folds",
-        title="Grouped 5-fold CV on the chest X-ray train split",
+
+    # 2. The three sources side by side: CV (ours), the test split, the report.
+    head = (
+        ["model", "CV on train (ours): F1", "test split: F1", "test split: accuracy"]
+        + ["test split: ROC-AUC", "test split: specificity", "the report: 'F1' (= test accuracy)"]
+        + ["test split measured at"]
     )
-    ax.set_xscale("symlog", linthresh=1)
-    ax.set_xlim(left=0)
-    ax.grid(alpha=0.3)
-    ax.legend(fontsize=7, loc="lower right")
+    compare = [head]
+    plotted = []
+    for r in records:
+        if r["label"] != LABELS.get(r["model"]):  # tagged runs (other settings) are not compared
+            continue
+        cv_f1 = float(np.nanmean(_cv_means(r)["f1"]))
+        test = tests.get(r["model"])
+        if test is None or test["stale"]:
+            why = (
+                "not measured"
+                if test is None
+                else (f"settings changed since {test['commit']}: re-measure")
+            )
+            compare.append([r["label"], f"{cv_f1:.3f}", "–", "–", "–", "–", "–", why])
+            continue
+        report_figure = test["report_figure"] or "–"
+        compare.append(
+            [
+                r["label"],
+                f"{cv_f1:.3f}",
+                *(test[k] for k in TEST_KEYS),
+                report_figure,
+                f"{test['commit']}, {test['date']}",
+            ]
+        )
+        plotted.append((r["label"], cv_f1, float(test["f1"]), test["report_figure"]))
+
+    fig, ax = plt.subplots(figsize=(7, 4.3), layout="constrained")
+    for i, (_, cv_f1, test_f1, report_figure) in enumerate(plotted):
+        y = len(plotted) - 1 - i
+        ax.plot([test_f1, cv_f1], [y, y], color="0.75", zorder=1)
+        ax.scatter(cv_f1, y, marker="o", color="C0", zorder=2, label="CV F1 on train (ours)")
+        ax.scatter(test_f1, y, marker="s", color="C3", zorder=2, label="test-split F1")
+        if report_figure:
+            ax.scatter(
+                float(report_figure),
+                y,
+                marker="x",
+                color="k",
+                zorder=3,
+                label="the report's 'F1' (= test accuracy)",
+            )
+    ax.set_yticks(range(len(plotted)), [p[0] for p in plotted][::-1], fontsize=8)
+    handles, labels = ax.get_legend_handles_labels()
+    unique = dict(zip(labels, handles, strict=True))
+    fig.legend(unique.values(), unique.keys(), fontsize=7, loc="outside lower center", ncols=3)
+    ax.set(xlabel="score", title="Table 5: cross-validation ranks the models nearly in reverse")
+    ax.grid(alpha=0.3, axis="x")
     fig.savefig(HERE / "table5.png", dpi=110)
+
     (HERE / "table5.md").write_text("\n".join(lines) + "\n")
     with open(HERE / "table5.csv", "w", newline="") as f:  # for the docs' csv-table
         header = [c.strip() for c in lines[0].strip("|").split("|")]
         csv.writer(f).writerows([header, *rows])
+    with open(HERE / "table5_compare.csv", "w", newline="") as f:
+        csv.writer(f).writerows(compare)
+    md_compare = ["| " + " | ".join(compare[0]) + " |", "|" + "---|" * len(compare[0])]
+    md_compare += ["| " + " | ".join(row) + " |" for row in compare[1:]]
     write_between_markers("table5", lines)
-    print("\n".join(lines))
+    write_between_markers("table5_compare", md_compare)
+    print("\n".join(md_compare + [""] + lines))
 
 
 def main():

@@ -33,7 +33,14 @@ exclude_patterns = [
     "auto_examples/*.md5",
 ]
 html_theme = "pydata_sphinx_theme"
-html_theme_options = {"navigation_with_keys": False, "show_prev_next": False}
+html_theme_options = {
+    "navigation_with_keys": False,
+    "show_prev_next": False,
+    # Pages of wide result tables get the whole width: no "On this page" column.
+    "secondary_sidebar_items": {"**": ["page-toc"], "table5": [], "recipe": []},
+}
+html_static_path = ["_static"]
+html_css_files = ["skxray.css"]
 html_title = f"skxray {release}"
 
 # Offline builds are the norm here: intersphinx inventories are optional.
