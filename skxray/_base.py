@@ -3,6 +3,7 @@
 import contextlib
 import numbers
 
+import cv2
 import keras
 import numpy as np
 from scikeras._utils import (
@@ -21,6 +22,43 @@ from ._callbacks import EpochScores
 
 _ROUTED = ("optimizer", "fit", "predict", "callbacks")  # scikeras prefixes skxray accepts
 _ROUTING_PREFIXES = tuple(prefix + "__" for prefix in _ROUTED)
+
+
+TTA_OFFSETS = ((1, 0), (-1, 0), (0, 1), (0, -1))
+"""Directions of the test-time translations, in units of ``tta_shift``: right, left, down, up."""
+
+
+def translated_views(X, shift):
+    """``X`` and its four translations by ``shift`` of the width / height (reflected border).
+
+    Parameters
+    ----------
+    X : ndarray of shape (n_samples, height, width, channels)
+        Images.
+    shift : float
+        Fraction of the width (horizontal views) or height (vertical views).
+
+    Returns
+    -------
+    views : list of 5 ndarrays shaped like ``X``
+        The images themselves first.
+    """
+    height, width = X.shape[1:3]
+    views = [X]
+    for dx, dy in TTA_OFFSETS:
+        matrix = np.float32([[1, 0, dx * shift * width], [0, 1, dy * shift * height]])
+        moved = np.empty_like(X)
+        for i, image in enumerate(X):
+            warped = cv2.warpAffine(
+                np.ascontiguousarray(image),
+                matrix,
+                (width, height),
+                flags=cv2.INTER_LINEAR,
+                borderMode=cv2.BORDER_REFLECT,
+            )
+            moved[i] = warped.reshape(image.shape)
+        views.append(moved)
+    return views
 
 
 @contextlib.contextmanager
@@ -191,6 +229,20 @@ class BaseXrayClassifier(KerasClassifier):
     def _predict_raw(self, X, **kwargs):
         # Prediction is quiet unless predict__verbose asks otherwise.
         kwargs.setdefault("verbose", getattr(self, "predict__verbose", 0))
+        shift = self._check_tta_shift()
+        if not shift:
+            return self._predict_once(X, **kwargs)
+        views = translated_views(self._check_images(X), float(shift))
+        return np.mean([self._predict_once(view, **kwargs) for view in views], axis=0)
+
+    def _check_tta_shift(self):
+        shift = self.tta_shift
+        if isinstance(shift, bool) or not (isinstance(shift, numbers.Real) and 0 <= shift < 0.5):
+            raise ValueError(f"tta_shift must be a fraction in [0, 0.5), got {shift!r}.")
+        return float(shift)
+
+    def _predict_once(self, X, **kwargs):
+        """The network's output for ``X`` as given (no test-time augmentation)."""
         return super()._predict_raw(X, **kwargs)
 
     # --------------------------------------------------------------- fitting
@@ -228,6 +280,7 @@ class BaseXrayClassifier(KerasClassifier):
             )
         if not (isinstance(self.validation_split, numbers.Real) and 0 <= self.validation_split < 1):
             raise ValueError(f"validation_split must be in [0, 1), got {self.validation_split!r}.")
+        self._check_tta_shift()
         self._validation_data = validation_data
         try:
             super().fit(X, y, sample_weight=sample_weight)

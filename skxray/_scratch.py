@@ -94,6 +94,12 @@ class ScratchCNNClassifier(BaseXrayClassifier):
         Epochs without improvement before early stopping.
     augmenter : XrayAugmenter, default=None
         Random transforms applied to training batches only, fresh each epoch.
+    tta_shift : float, default=0.0
+        Test-time augmentation: ``predict`` and ``predict_proba`` average the
+        network's output over the image and its four translations (right,
+        left, down, up) by this fraction of the width or height, with a
+        reflected border; in [0, 0.5), 0 turns it off. Heatmaps explain the
+        image itself.
     callbacks : list of keras.callbacks.Callback, default=None
         Extra Keras callbacks.
     random_state : int, RandomState instance or None, default=None
@@ -158,6 +164,7 @@ class ScratchCNNClassifier(BaseXrayClassifier):
         early_stopping=False,
         patience=3,
         augmenter=None,
+        tta_shift=0.0,
         callbacks=None,
         random_state=None,
         verbose=0,
@@ -180,6 +187,7 @@ class ScratchCNNClassifier(BaseXrayClassifier):
         self.early_stopping = early_stopping
         self.patience = patience
         self.augmenter = augmenter
+        self.tta_shift = tta_shift
         self.callbacks = callbacks
         self.random_state = random_state
         self.verbose = verbose

@@ -60,8 +60,8 @@ class InceptionTransferClassifier(BaseXrayClassifier):
         used without ``augmenter`` and, for ``weights=None``, with an int
         ``random_state``). See :data:`skxray.FEATURE_CACHE`.
     optimizer, label_smoothing, epochs, batch_size, class_weight, \
-validation_split, early_stopping, patience, augmenter, callbacks, random_state, \
-verbose, **routed_params
+validation_split, early_stopping, patience, augmenter, tta_shift, callbacks, \
+random_state, verbose, **routed_params
         As for :class:`ScratchCNNClassifier`; ``epochs`` counts the first stage.
 
     Attributes
@@ -106,6 +106,7 @@ verbose, **routed_params
         early_stopping=False,
         patience=3,
         augmenter=None,
+        tta_shift=0.0,
         callbacks=None,
         random_state=None,
         verbose=0,
@@ -129,6 +130,7 @@ verbose, **routed_params
         self.early_stopping = early_stopping
         self.patience = patience
         self.augmenter = augmenter
+        self.tta_shift = tta_shift
         self.callbacks = callbacks
         self.random_state = random_state
         self.verbose = verbose

@@ -15,6 +15,7 @@ def _demo(args):
     from sklearn.model_selection import StratifiedGroupKFold
 
     from . import binary_scores, plot_learning_curves, recommended_classifier
+    from ._recipe import DEFAULT_PRESET
     from .datasets import ATTRIBUTION, load_sample_xrays
 
     out = Path(args.out)
@@ -26,18 +27,23 @@ def _demo(args):
         f"skxray demo: {len(train)} training and {len(test)} held-out real chest X-rays "
         f"({args.image_size} px), no patient in both."
     )
-    # The recommended recipe (histogram equalisation + vanilla CNN); with only 150
-    # training images it needs more epochs than on the full train split.
-    clf = recommended_classifier(random_state=args.seed, verbose=1 if args.progress else 0)
-    clf.set_params(scratchcnnclassifier__epochs=args.epochs)
-    clf.set_params(scratchcnnclassifier__validation_split=0.2)  # for the learning curves
+    # The default recipe with one seed; with only 150 training images it needs more
+    # epochs than on the full train split.
+    clf = recommended_classifier(
+        n_seeds=1, random_state=args.seed, verbose=1 if args.progress else 0
+    )
+    clf.set_params(classifier__epochs=args.epochs)
+    clf.set_params(classifier__validation_split=0.2)  # for the learning curves
     start = time.perf_counter()
     clf.fit(data.images[train], data.target[train])
     fit_time = time.perf_counter() - start
     proba = clf.predict_proba(data.images[test])[:, 1]
     scores = binary_scores(data.target[test], proba)
     cnn = clf[-1]
-    print(f"\nTrained the recommended recipe for {cnn.n_epochs_} epochs in {fit_time:.0f} s.")
+    print(
+        f"\nTrained the recommended recipe ({DEFAULT_PRESET}, one seed) for {cnn.n_epochs_} "
+        f"epochs in {fit_time:.0f} s."
+    )
     print("Held-out scores (PNEUMONIA positive):")
     for key in ("f1", "precision", "sensitivity", "specificity", "roc_auc", "accuracy"):
         print(f"  {key:<12} {scores[key]:.3f}")
@@ -127,11 +133,13 @@ def _train(args):
 
     weights = None if args.weights.lower() == "none" else args.weights
     data = load_image_folder(args.data_dir)
+    clf = recommended_classifier(args.preset, weights=weights, n_seeds=args.seeds, paths=True)
+    final = clf.steps[-1][1]
+    n_seeds = len(final.estimators) if hasattr(final, "estimators") else 1
     print(
         f"skxray train: {len(data.target)} images in {args.data_dir}, classes "
-        f"{data.target_names}; the recommended {args.model} recipe, {args.seeds} seed(s)."
+        f"{data.target_names}; preset {args.preset!r}, {n_seeds} seed(s)."
     )
-    clf = recommended_classifier(args.model, weights=weights, n_seeds=args.seeds, paths=True)
     clf.set_params(imagedirloader__n_jobs=-1)
     start = time.perf_counter()
     clf.fit(data.paths, data.target)
@@ -143,6 +151,8 @@ def _train(args):
 
 def main(argv=None):
     """Entry point of the ``skxray`` command."""
+    from ._recipe import DEFAULT_PRESET, RECIPES
+
     parser = argparse.ArgumentParser(prog="skxray", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
     demo = sub.add_parser(
@@ -152,7 +162,7 @@ def main(argv=None):
     )
     demo.add_argument("--out", default="skxray-demo", help="output folder (default: %(default)s)")
     demo.add_argument("--epochs", type=int, default=20, help="training epochs (default: 20)")
-    demo.add_argument("--image-size", type=int, default=96, help="pixels (default: 96)")
+    demo.add_argument("--image-size", type=int, default=128, help="pixels (default: 128)")
     demo.add_argument("--seed", type=int, default=0, help="random seed (default: 0)")
     demo.add_argument(
         "--no-progress", dest="progress", action="store_false", help="hide the Keras progress bar"
@@ -166,14 +176,19 @@ def main(argv=None):
     tr.add_argument("data_dir", help="folder with one sub-folder per class")
     tr.add_argument("--out", default="skxray-model.joblib", help="model file (joblib)")
     tr.add_argument(
-        "--model", default="cnn", choices=["cnn", "inception"], help="recipe (default: cnn)"
+        "--preset",
+        default=DEFAULT_PRESET,
+        choices=sorted(RECIPES),
+        help=f"recipe, a key of skxray.RECIPES (default: {DEFAULT_PRESET})",
     )
     tr.add_argument(
         "--weights",
         default="imagenet",
-        help="--model inception's weights: imagenet, a weights file, or none (tests only)",
+        help="weights of the inception preset: imagenet, a weights file, or none (tests only)",
     )
-    tr.add_argument("--seeds", type=int, default=1, help="heads to average (default: 1)")
+    tr.add_argument(
+        "--seeds", type=int, default=None, help="classifiers to average (default: the preset's)"
+    )
     ev = sub.add_parser(
         "evaluate",
         help="score a saved model on a folder tree with bootstrap 95%% confidence intervals, "

@@ -5,8 +5,15 @@ import numpy as np
 import pytest
 from sklearn.pipeline import make_pipeline
 
-from skxray import HistogramEqualizer, ScratchCNNClassifier, evaluate
+from skxray import (
+    RECIPES,
+    HistogramEqualizer,
+    InceptionTransferClassifier,
+    ScratchCNNClassifier,
+    evaluate,
+)
 from skxray._evaluate import evaluate_scores
+from skxray._recipe import DEFAULT_PRESET
 from skxray.cli import main
 from skxray.datasets import get_sample_xrays_path, load_sample_xrays
 
@@ -83,19 +90,17 @@ def test_evaluate_an_estimator(synthetic):
 def test_train_then_evaluate_the_recommended_recipe(tmp_path, capsys):
     model = tmp_path / "recipe.joblib"
     sample = get_sample_xrays_path()
-    assert main(["train", sample, "--out", str(model)]) == 0
+    assert main(["train", sample, "--out", str(model), "--seeds", "1"]) == 0
     out = capsys.readouterr().out
-    assert "200 images" in out and "saved to" in out
+    assert "200 images" in out and "saved to" in out and f"preset {DEFAULT_PRESET!r}" in out
     fitted = joblib.load(model)
-    assert [name for name, _ in fitted.steps] == [
-        "imagedirloader",
-        "histogramequalizer",
-        "scratchcnnclassifier",
-    ]
+    preprocess = list(RECIPES[DEFAULT_PRESET]["preprocess"])
+    assert [name for name, _ in fitted.steps] == ["imagedirloader", *preprocess, "classifier"]
+    assert fitted[0].image_size == RECIPES[DEFAULT_PRESET]["image_size"]
     other = tmp_path / "inception.joblib"
-    args = ["train", sample, "--model", "inception", "--weights", "none", "--out", str(other)]
+    args = ["train", sample, "--preset", "inception", "--weights", "none", "--out", str(other)]
     assert main(args) == 0
-    assert joblib.load(other).steps[-1][0] == "inceptiontransferclassifier"
+    assert isinstance(joblib.load(other)[-1], InceptionTransferClassifier)
     args = ["evaluate", str(model), sample, "--bootstrap", "20", "--out", str(tmp_path / "ev")]
     assert main(args) == 0
     assert "95% CI" in capsys.readouterr().out

@@ -317,3 +317,40 @@ def test_bad_input_errors(fitted, synthetic):
         ScratchCNNClassifier(**FAST, conv_dropout=1.5).fit(X, y)
     with pytest.raises(ValueError, match="empty images"):
         clf.fit(np.zeros((4, 0, 5, 1)), [0, 1, 0, 1])
+
+
+def test_tta_shift_averages_the_four_translations(synthetic):
+    from skxray._base import translated_views
+
+    clf = ScratchCNNClassifier(**FAST).fit(synthetic.images, synthetic.target)
+    X = synthetic.images[:6]
+    plain = clf.predict_proba(X)
+    clf.set_params(tta_shift=0.125)  # 4 of the 32 pixels
+    views = translated_views(X, 0.125)
+    assert len(views) == 5 and all(v.shape == X.shape for v in views)
+    assert not np.allclose(views[1], X)  # the views really moved
+    # The right-shifted view: column c holds the original column c - shift (reflect border).
+    np.testing.assert_allclose(views[1][:, :, 8:], X[:, :, 4:-4], atol=1e-6)
+    np.testing.assert_allclose(views[4][:, :-8], X[:, 4:-4], atol=1e-6)  # moved up
+    members = np.mean([clf.set_params(tta_shift=0.0).predict_proba(v) for v in views], axis=0)
+    clf.set_params(tta_shift=0.125)
+    averaged = clf.predict_proba(X)
+    np.testing.assert_allclose(averaged, members, rtol=1e-5, atol=1e-6)
+    assert not np.allclose(averaged, plain)
+    np.testing.assert_array_equal(clf.predict(X), (averaged[:, 1] >= 0.5).astype(int))
+    # uint8 images are shifted as uint8 and give the same as their float version
+    u8 = np.round(X * 255).astype(np.uint8)
+    assert translated_views(u8, 0.1)[2].dtype == np.uint8
+
+
+@pytest.mark.parametrize("shift", [-0.1, 0.5, "0.1", True])
+def test_tta_shift_is_validated_at_fit_and_predict(fitted, synthetic, shift):
+    with pytest.raises(ValueError, match="tta_shift"):
+        ScratchCNNClassifier(**FAST, tta_shift=shift).fit(synthetic.images, synthetic.target)
+    bad = clone(fitted)
+    bad.__dict__.update(
+        {k: v for k, v in fitted.__dict__.items() if k.endswith("_") and not k.startswith("_")}
+    )
+    bad.set_params(tta_shift=shift)
+    with pytest.raises(ValueError, match="tta_shift"):
+        bad.predict_proba(synthetic.images[:2])
