@@ -3,15 +3,17 @@ The recommended recipe, from folder to saved model (real data, not run in the do
 =========================================================================================
 
 :func:`skxray.recommended_classifier` is a ``Pipeline`` of
-:class:`skxray.HistogramEqualizer` and the vanilla CNN at 96 px with balanced
-class weights, chosen by patient-grouped cross-validation on clean and
-scanner-shifted images (see "The recommended recipe"). With ``paths=True`` it
-reads image files itself.
+:class:`skxray.HistogramEqualizer` and the optimized CNN at 128 px, trained with
+:class:`skxray.XrayAugmenter` and balanced class weights, with test-time
+averaging over small translations. A rule written before the measurements chose
+it from six candidates, by how well they hold up under geometric and exposure
+shifts, across seeds, and in a shortcut audit (see "The recommended recipe").
+With ``paths=True`` it reads image files itself.
 
 This example needs the public dataset, so the docs build shows it without
 running it. Run it with
 ``python examples/recommended_recipe.py /path/to/chest_xray``; on 2 CPU cores
-the cross-validation takes a few minutes, the final fit under a minute.
+the cross-validation takes about 10 minutes, the final fit about 2.
 """
 
 # %%
@@ -20,12 +22,12 @@ import sys
 import joblib
 from sklearn.model_selection import StratifiedGroupKFold, cross_validate
 
-from skxray import evaluate, recommended_classifier
+from skxray import evaluate, recommended_classifier, shortcut_audit
 from skxray.datasets import load_chest_xray
 
 root = sys.argv[1] if len(sys.argv) > 1 else "chest_xray"
 train = load_chest_xray(root, split="train")
-clf = recommended_classifier(paths=True)  # model="inception" for the Inception-V3 recipe
+clf = recommended_classifier(paths=True)  # or a preset: recommended_classifier("inception", ...)
 
 # %%
 # Cross-validation grouped by patient: no patient is on both sides of a split.
@@ -47,4 +49,9 @@ clf.fit(train.paths, train.target)
 val = load_chest_xray(root, split="val")
 report = evaluate(clf, val.paths, val.target, random_state=0)
 print(report)
+
+# %%
+# Does it read the lungs or the acquisition? Blank the border band, the corners and a
+# central box of the same area, and see how far the predicted probability moves.
+print(shortcut_audit(clf, val.paths))
 joblib.dump(clf, "pneumonia_model.joblib")  # then: skxray evaluate pneumonia_model.joblib DIR
