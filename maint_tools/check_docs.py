@@ -26,7 +26,13 @@ from pathlib import Path
 import numpy as np
 from PIL import Image
 
-PAGES = ("index.html", "auto_examples/index.html", "auto_examples/plot_optimized_cnn.html")
+PAGES = (
+    "index.html",
+    "auto_examples/index.html",
+    "auto_examples/plot_optimized_cnn.html",
+    "table5.html",
+    "recipe.html",
+)
 UNRENDERED = re.compile(
     r":(?:func|class|meth|mod|doc|ref|data|attr|obj|term):`|^\s*\.\. \w+::", re.MULTILINE
 )
