@@ -21,28 +21,27 @@ _AUGMENTED_CNN = dict(
     augmenter=XrayAugmenter(),
 )
 
+_DEFAULT = dict(
+    description=(
+        "HistogramEqualizer, then the report's optimized CNN trained from scratch at "
+        "128 px: 10 epochs of Adam, balanced class weights, XrayAugmenter() (rotation, "
+        "shift, zoom, brightness, contrast) on training batches, and predictions averaged "
+        "over the image and its four 4 % translations (tta_shift=0.04)."
+    ),
+    model="cnn",
+    image_size=128,
+    preprocess=("histogramequalizer",),
+    classifier={**_AUGMENTED_CNN, "tta_shift": 0.04},
+    n_seeds=1,
+)
+
 RECIPES = {
-    "equalized-augmented-cnn": dict(
-        description=(
-            "HistogramEqualizer, then the report's optimized CNN trained from scratch at "
-            "128 px: 10 epochs of Adam, balanced class weights, XrayAugmenter() (rotation, "
-            "shift, zoom, brightness, contrast) on training batches, and predictions averaged "
-            "over the image and its four 4 % translations (tta_shift=0.04)."
-        ),
-        model="cnn",
-        image_size=128,
-        preprocess=("histogramequalizer",),
-        classifier={**_AUGMENTED_CNN, "tta_shift": 0.04},
-        n_seeds=1,
-    ),
-    "equalized-augmented-cnn-3seeds": dict(
-        description="equalized-augmented-cnn, the mean probability of 3 seeds.",
-        model="cnn",
-        image_size=128,
-        preprocess=("histogramequalizer",),
-        classifier={**_AUGMENTED_CNN, "tta_shift": 0.04},
-        n_seeds=3,
-    ),
+    "equalized-augmented-cnn": _DEFAULT,
+    "equalized-augmented-cnn-3seeds": {
+        **_DEFAULT,
+        "description": "equalized-augmented-cnn, the mean probability of 3 seeds.",
+        "n_seeds": 3,
+    },
     "augmented-cnn": dict(
         description=(
             "The README Pipeline of skxray 0.1.0.dev0 (commit 0e8eb71), kept as the reference: "
