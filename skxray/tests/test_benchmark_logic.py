@@ -1,0 +1,132 @@
+"""Decision logic of the benchmark scripts, on made-up results.
+
+The recipe-selection rule of ``benchmarks/select_recipe.py`` and the stale-figure check of
+``benchmarks/table5.py``. Skipped where ``benchmarks/`` is not beside the package.
+"""
+
+import importlib.util
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+BENCHMARKS = Path(__file__).resolve().parents[2] / "benchmarks"
+
+
+def _load(name):
+    """Import benchmarks/<name>.py (which imports its neighbours) as a module."""
+    if not (BENCHMARKS / f"{name}.py").is_file():
+        pytest.skip("benchmarks/ is not beside the package (installed wheel)")
+    sys.path.insert(0, str(BENCHMARKS))
+    try:
+        spec = importlib.util.spec_from_file_location(name, BENCHMARKS / f"{name}.py")
+        module = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(module)
+    finally:
+        sys.path.remove(str(BENCHMARKS))
+    return module
+
+
+@pytest.fixture(scope="module")
+def select():
+    return _load("select_recipe")
+
+
+def _result(worst, fit_s=60.0, border=0.02, center=0.1, flips=0.01, ensemble=None, tta=None):
+    """A candidate's record: 5 fits (3 folds of seed 0, then seeds 1 and 2 on fold 0)."""
+    fits = [
+        {"seed": s, "fold": f, "fit_s": fit_s, "n_train": 3477, "worst_bacc": w}
+        for (s, f), w in zip([(0, 0), (0, 1), (0, 2), (1, 0), (2, 0)], worst, strict=True)
+    ]
+    audit = {"abs_delta_border": border, "abs_delta_center": center, "flips_border": flips}
+    return {
+        "fits": fits,
+        "audit_heldout": audit,
+        "audit_fullres_val": dict(audit),
+        "ensemble3": {"worst_bacc": worst[0] if ensemble is None else ensemble},
+        "tta": {"worst_bacc": worst[0] if tta is None else tta},
+    }
+
+
+def test_rule_scores_worst_shift_mean_minus_seed_spread(select):
+    results = {"a": _result([0.9, 0.8, 0.7, 0.9, 0.9])}
+    rows, decision = select.apply_rule(results)
+    expected = np.mean([0.9, 0.8, 0.7, 0.9, 0.9]) - np.std([0.9, 0.9, 0.9])
+    assert rows["a"]["score"] == pytest.approx(expected)
+    assert decision["winner"] == "a"
+
+
+def test_rule_skips_candidates_that_fail_a_gate(select):
+    results = {
+        "best but reads the border": _result([0.95] * 5, border=0.2, center=0.1),
+        "best but flips decisions": _result([0.95] * 5, flips=0.06),
+        "best but too slow": _result([0.95] * 5, fit_s=2000.0),
+        "honest": _result([0.8] * 5),
+    }
+    rows, decision = select.apply_rule(results)
+    assert decision["winner"] == "honest"
+    assert not rows["best but reads the border"]["gate_shortcut"]
+    assert not rows["best but flips decisions"]["gate_shortcut"]
+    assert not rows["best but too slow"]["gate_budget"]
+    assert select.apply_rule({"x": _result([0.9] * 5, border=0.3)})[1] is None
+
+
+def test_rule_breaks_ties_by_fit_time_and_never_by_clean_f1(select):
+    results = {
+        "slow": _result([0.900] * 5, fit_s=120.0),
+        "fast": _result([0.897] * 5, fit_s=60.0),  # within 0.005: tied
+        "far": _result([0.880] * 5, fit_s=10.0),
+    }
+    rows, decision = select.apply_rule(results)
+    assert decision["winner"] == "fast"
+    assert set(decision["tied"]) == {"slow", "fast"}
+
+
+def test_rule_adds_ensemble_and_tta_only_when_they_help(select):
+    helps = _result([0.9] * 5, ensemble=0.91, tta=0.906)
+    assert select.apply_rule({"a": helps})[1] | {"winner": "a"} == {
+        "winner": "a",
+        "tied": ["a"],
+        "ensemble": True,
+        "tta": True,
+    }
+    barely = _result([0.9] * 5, ensemble=0.904, tta=0.85)
+    decision = select.apply_rule({"a": barely})[1]
+    assert not decision["ensemble"] and not decision["tta"]
+    too_slow = _result([0.9] * 5, fit_s=400.0, ensemble=0.95)  # 3 x 10 min > 30 min
+    assert not select.apply_rule({"a": too_slow})[1]["ensemble"]
+
+
+def test_worst_is_the_minimum_balanced_accuracy_over_sets(select):
+    y = np.array([0, 0, 1, 1])
+    sets = {"clean": np.array([0.1, 0.2, 0.8, 0.9]), "shifted": np.array([0.6, 0.2, 0.8, 0.9])}
+    scores = {name: select.scores(y, p) for name, p in sets.items()}
+    assert scores["clean"]["balanced_accuracy"] == 1.0
+    assert select.worst(scores) == 0.75
+    assert select.ece(y, sets["clean"]) == pytest.approx(0.15)
+
+
+def test_table5_shows_a_test_split_figure_only_for_the_model_it_was_measured_on(
+    tmp_path, monkeypatch
+):
+    import argparse
+
+    table5 = _load("table5")
+    args = argparse.Namespace(epochs=5, inception_size=150, size=96)
+    current = table5._settings_fingerprint("vanilla", args)
+    path = tmp_path / "test_split.csv"
+    path.write_text(
+        "model,f1,commit,settings_fingerprint\n"
+        f"vanilla,0.853,0e8eb71,{current}\n"
+        "optimized_adam,0.914,0e8eb71,0000000000\n"
+    )
+    monkeypatch.setattr(table5, "TEST_SPLIT", path)
+    rows = table5.test_split_rows(args)
+    assert not rows["vanilla"]["stale"]
+    assert rows["optimized_adam"]["stale"]
+    # Changing the settings changes the fingerprint: the figure would no longer be shown.
+    assert (
+        table5._settings_fingerprint("vanilla", argparse.Namespace(**{**vars(args), "epochs": 10}))
+        != current
+    )
