@@ -94,7 +94,13 @@ class ShortcutAudit:
 
     Examples
     --------
-    See :func:`shortcut_audit`.
+    >>> from skxray import ScratchCNNClassifier, shortcut_audit
+    >>> from skxray.datasets import make_synthetic_xrays
+    >>> data = make_synthetic_xrays(40, 32, random_state=0)
+    >>> clf = ScratchCNNClassifier("vanilla", epochs=1, random_state=0)
+    >>> audit = shortcut_audit(clf.fit(data.images, data.target), data.images[:4])
+    >>> audit.heatmaps.shape, round(audit.uniform_share["border"], 2)
+    ((4, 32, 32), 0.34)
     """
 
     heat_share: dict
