@@ -8,12 +8,13 @@ file names, so no patient is in both training and validation) on
 ``../shared/data/chest_xray/train`` and writes one JSON file per model to
 ``benchmarks/table5_results/``, with the fold scores, the settings, the Keras backend and the
 machine. ``report`` reads every JSON there and writes ``benchmarks/table5.md`` (mean ±
-std over folds; also as ``table5.csv`` for the docs), then sets the CV figures beside the
+std over folds; for the docs, the scores as ``table5.csv`` and each row's settings as
+``table5_settings.csv``), then sets the CV figures beside the
 independently measured test-split figures of ``table5_test_split.csv`` and the report's own
 figure (``table5_compare.csv``), plots the three (``benchmarks/table5.png``), and puts both
 tables into ``benchmarks/README.md`` between its ``<!-- table5 -->`` and
 ``<!-- table5_compare -->`` markers. A test-split figure is shown only while the model's
-settings match the fingerprint recorded with it.
+parameters match those recorded with it (``settings_params``).
 
 Models: ``trivial`` (all PNEUMONIA), ``vanilla`` (report's CNN, rmsprop), ``optimized_adam``
 and ``optimized_sgd`` (report's optimized CNN with training-time augmentation),
@@ -23,7 +24,7 @@ and ``optimized_sgd`` (report's optimized CNN with training-time augmentation),
 
 import argparse
 import csv
-import hashlib
+import inspect
 import json
 import os
 import platform
@@ -163,20 +164,46 @@ TEST_SPLIT = HERE / "table5_test_split.csv"
 TEST_KEYS = ("f1", "accuracy", "roc_auc", "specificity")
 
 
-def _settings_fingerprint(name, args):
-    """A short hash of a Table 5 model's settings (weights path left out), to spot changes."""
+def model_settings(name, args):
+    """A Table 5 model's parameters as ``{name: repr(value)}`` (weights path left out)."""
     if name == "trivial":
-        return "trivial"
+        return {}
     params = make_model(name, args).get_params(deep=True)
-    text = repr(sorted((k, repr(v)) for k, v in params.items() if not k.endswith("weights")))
-    return hashlib.sha1(text.encode()).hexdigest()[:10]
+    return {
+        k: repr(v)
+        for k, v in params.items()
+        if not k.endswith("weights") and not hasattr(v, "get_params")
+    }
+
+
+def _default(model, key):
+    """``repr`` of the default of parameter ``key`` (``owner__name`` for nested ones)."""
+    owner, _, param = key.rpartition("__")
+    obj = model.get_params(deep=True)[owner] if owner else model
+    parameter = inspect.signature(type(obj).__init__).parameters.get(param)
+    if parameter is None or parameter.default is inspect.Parameter.empty:
+        return None
+    return repr(parameter.default)
+
+
+def settings_changed(name, recorded, args):
+    """Whether the model ``name`` builds now differs from the ``recorded`` settings.
+
+    A parameter added since the recording counts as a change only when it is not at its
+    default, so that new options which leave the model as it was do not hide figures.
+    """
+    current = model_settings(name, args)
+    if any(current.get(k) != v for k, v in recorded.items()):
+        return True
+    model = None if name == "trivial" else make_model(name, args)
+    return any(v != _default(model, k) for k, v in current.items() if k not in recorded)
 
 
 def test_split_rows(args):
     """The independently measured test-split figures, keyed by model; stale ones flagged.
 
     A figure is shown only for the model it was measured on: when a model's settings now
-    differ from those recorded with the figure (``settings_fingerprint``), the row says so
+    differ from those recorded with the figure (``settings``, JSON), the row says so
     instead of carrying the number over.
     """
     if not TEST_SPLIT.exists():
@@ -184,10 +211,8 @@ def test_split_rows(args):
     rows = {}
     with open(TEST_SPLIT, newline="") as f:
         for row in csv.DictReader(f):
-            current = _settings_fingerprint(row["model"], args)
-            row["stale"] = bool(row.get("settings_fingerprint")) and (
-                row["settings_fingerprint"] != current
-            )
+            recorded = json.loads(row.get("settings_params") or "null")
+            row["stale"] = recorded is None or settings_changed(row["model"], recorded, args)
             rows[row["model"]] = row
     return rows
 
@@ -282,9 +307,13 @@ def report(args):
     fig.savefig(HERE / "table5.png", dpi=110)
 
     (HERE / "table5.md").write_text("\n".join(lines) + "\n")
-    with open(HERE / "table5.csv", "w", newline="") as f:  # for the docs' csv-table
-        header = [c.strip() for c in lines[0].strip("|").split("|")]
-        csv.writer(f).writerows([header, *rows])
+    # For the docs: the scores, and the settings of each row in a second, narrow table, so
+    # that neither is wider than the page's column.
+    header = [c.strip() for c in lines[0].strip("|").split("|")]
+    with open(HERE / "table5.csv", "w", newline="") as f:
+        csv.writer(f).writerows([header[:7], *(row[:7] for row in rows)])
+    with open(HERE / "table5_settings.csv", "w", newline="") as f:
+        csv.writer(f).writerows([[header[0], *header[7:]], *([row[0], *row[7:]] for row in rows)])
     with open(HERE / "table5_compare.csv", "w", newline="") as f:
         csv.writer(f).writerows(compare)
     md_compare = ["| " + " | ".join(compare[0]) + " |", "|" + "---|" * len(compare[0])]

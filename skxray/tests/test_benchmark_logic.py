@@ -111,22 +111,38 @@ def test_table5_shows_a_test_split_figure_only_for_the_model_it_was_measured_on(
     tmp_path, monkeypatch
 ):
     import argparse
+    import json
 
     table5 = _load("table5")
     args = argparse.Namespace(epochs=5, inception_size=150, size=96)
-    current = table5._settings_fingerprint("vanilla", args)
+    now = table5.model_settings("vanilla", args)
+    # A parameter added later, at its default, leaves the model as it was.
+    older = {k: v for k, v in now.items() if k != "tta_shift"}
+    assert not table5.settings_changed("vanilla", older, args)
+    # A recorded value that differs, or a new parameter away from its default, is a change.
+    assert table5.settings_changed("vanilla", {**now, "epochs": "10"}, args)
+    without_epochs = {k: v for k, v in now.items() if k != "epochs"}  # now 5, default 10
+    assert table5.settings_changed("vanilla", without_epochs, args)
+
     path = tmp_path / "test_split.csv"
-    path.write_text(
-        "model,f1,commit,settings_fingerprint\n"
-        f"vanilla,0.853,0e8eb71,{current}\n"
-        "optimized_adam,0.914,0e8eb71,0000000000\n"
-    )
+    rows = [
+        {
+            "model": "vanilla",
+            "f1": "0.853",
+            "commit": "0e8eb71",
+            "settings_params": json.dumps(older),
+        },
+        {"model": "optimized_sgd", "f1": "0.876", "commit": "0e8eb71", "settings_params": "{}"},
+        {"model": "optimized_adam", "f1": "0.914", "commit": "0e8eb71", "settings_params": ""},
+    ]
+    import csv
+
+    with open(path, "w", newline="") as f:
+        writer = csv.DictWriter(f, fieldnames=list(rows[0]))
+        writer.writeheader()
+        writer.writerows(rows)
     monkeypatch.setattr(table5, "TEST_SPLIT", path)
-    rows = table5.test_split_rows(args)
-    assert not rows["vanilla"]["stale"]
-    assert rows["optimized_adam"]["stale"]
-    # Changing the settings changes the fingerprint: the figure would no longer be shown.
-    assert (
-        table5._settings_fingerprint("vanilla", argparse.Namespace(**{**vars(args), "epochs": 10}))
-        != current
-    )
+    shown = table5.test_split_rows(args)
+    assert not shown["vanilla"]["stale"]
+    assert shown["optimized_sgd"]["stale"]  # its parameters are not at their defaults
+    assert shown["optimized_adam"]["stale"]  # nothing recorded: never shown
