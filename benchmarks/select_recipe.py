@@ -341,6 +341,13 @@ def main():
     table = report_rows(saved["results"], rows, decision)
     with open(HERE / "select_recipe.csv", "w", newline="") as f:
         csv.writer(f).writerows(table)
+    # The docs show it as two tables that fit the page: the rule's evidence, then the rest.
+    for suffix, columns in (
+        ("scores", [0, 1, 2, 3, 4, 5, 6, 7, 16]),
+        ("audit", [0, *range(8, 16)]),
+    ):
+        with open(HERE / f"select_recipe_{suffix}.csv", "w", newline="") as f:
+            csv.writer(f).writerows([[row[i] for i in columns] for row in table])
     lines = ["| " + " | ".join(table[0]) + " |", "|" + "---|" * len(table[0])]
     lines += ["| " + " | ".join(row) + " |" for row in table[1:]]
     lines.append("")
@@ -386,9 +393,10 @@ def report_rows(results, rows, decision):
             if not ok
         ]
         mark = " (chosen)" if decision and name == decision["winner"] else ""
+        label = f"README Pipeline {name}" if name.startswith("+") else name  # not a bullet
         out.append(
             [
-                name + mark,
+                label + mark,
                 f"{row['score']:.3f}",
                 f"{np.mean([f['worst_bacc'] for f in fits]):.3f}",
                 f"{row['seed_sd']:.3f}",

@@ -39,6 +39,7 @@ html_theme_options = {
     # Pages of wide result tables get the whole width: no "On this page" column.
     "secondary_sidebar_items": {"**": ["page-toc"], "table5": [], "recipe": []},
 }
+html_sidebars = {"table5": [], "recipe": []}  # and no section navigation either
 html_static_path = ["_static"]
 html_css_files = ["skxray.css"]
 html_title = f"skxray {release}"
