@@ -64,7 +64,7 @@ def audit_model(model, val_sets):
         f"heat_ratio_{k}": float((maps * m).sum() / total / m.mean()) if total > 0 else None
         for k, m in masks.items()
     }
-    return out, images
+    return out
 
 
 def main():
@@ -90,7 +90,7 @@ def main():
         model.fit(paths, y)
         fit_s = time.perf_counter() - start
         rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 2**20  # KiB -> GiB
-        audits, _ = audit_model(model, val_sets)
+        audits = audit_model(model, val_sets)
         result[name] = {"fit_s": fit_s, "peak_rss_gib_so_far": rss, "audit": audits}
         print(f"{name}: fit {fit_s:.0f} s, peak RSS so far {rss:.2f} GiB", flush=True)
         for where, summary in audits.items():

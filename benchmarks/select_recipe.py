@@ -158,9 +158,9 @@ def confirm_tta(name, data, folds):
     train, test = folds[0]
     sets = {"clean": X[test], **{n: f(X[test]) for n, f in ALL_SHIFTS.items()}}
     model = make(0).fit(X[train], y[train])
-    plain, _ = score_sets(lambda a: model.predict_proba(a)[:, 1], sets, y[test])
+    plain = score_sets(predict_sets(lambda a: model.predict_proba(a)[:, 1], sets), y[test])
     model.steps[-1][1].set_params(tta_shift=TTA_SHIFT)
-    tta, _ = score_sets(lambda a: model.predict_proba(a)[:, 1], sets, y[test])
+    tta = score_sets(predict_sets(lambda a: model.predict_proba(a)[:, 1], sets), y[test])
     return {
         "plain": {"scores": plain, "worst_bacc": worst(plain)},
         "tta_shift": {"scores": tta, "worst_bacc": worst(tta)},
@@ -186,17 +186,20 @@ def scores(y, p):
     return out
 
 
-def score_sets(proba_fn, sets, y):
+def predict_sets(proba_fn, sets):
+    """P(PNEUMONIA) for the clean fold and every shifted version of it."""
+    return {name: proba_fn(X) for name, X in sets.items()}
+
+
+def score_sets(probas, y):
     """Scores on the clean fold and every shifted version; calibration on the clean one."""
     out = {}
-    for name, X in sets.items():
-        p = proba_fn(X)
+    for name, p in probas.items():
         out[name] = scores(y, p)
         if name == "clean":
             out[name]["brier"] = float(brier_score_loss(y, p))
             out[name]["ece"] = ece(y, p)
-            clean_p = p
-    return out, clean_p
+    return out
 
 
 def worst(fold_scores):
@@ -211,13 +214,17 @@ def audit_summary(model, X, rng):
 def run_candidate(name, size, make, data, folds, val):
     X, y = data
     record = {"size": size, "fits": [], "val": {}}
+    fold_sets = {}  # the clean and shifted held-out images, built once per fold
     for k, (seed, fold) in enumerate([(0, 0), (0, 1), (0, 2), (1, 0), (2, 0)]):
         train, test = folds[fold]
-        sets = {"clean": X[test], **{n: f(X[test]) for n, f in ALL_SHIFTS.items()}}
+        if fold not in fold_sets:
+            fold_sets[fold] = {"clean": X[test], **{n: f(X[test]) for n, f in ALL_SHIFTS.items()}}
+        sets = fold_sets[fold]
         start = time.perf_counter()
         model = make(seed).fit(X[train], y[train])
         fit_s = time.perf_counter() - start
-        fit_scores, clean_p = score_sets(lambda a, m=model: m.predict_proba(a)[:, 1], sets, y[test])
+        probas = predict_sets(lambda a, m=model: m.predict_proba(a)[:, 1], sets)
+        fit_scores = score_sets(probas, y[test])
         fit = {
             "seed": seed,
             "fold": fold,
@@ -227,14 +234,14 @@ def run_candidate(name, size, make, data, folds, val):
             "worst_bacc": worst(fit_scores),
         }
         if fold == 0:
-            fit["proba"] = {n: model.predict_proba(a)[:, 1].tolist() for n, a in sets.items()}
+            fit["proba"] = {n: p.tolist() for n, p in probas.items()}
         if k == 0:
             rng = np.random.default_rng(0)
             record["audit_heldout"] = audit_summary(model, X[test], rng)
             images = ImageDirLoader(size).transform(val.paths)
             record["audit_fullres_val"] = shortcut_audit(model, images).summary()
             record["val"]["fullres"] = scores(val.target, model.predict_proba(images)[:, 1])
-            tta, _ = score_sets(lambda a, m=model: tta_proba(m, a), sets, y[test])
+            tta = score_sets(predict_sets(lambda a, m=model: tta_proba(m, a), sets), y[test])
             record["tta"] = {"scores": tta, "worst_bacc": worst(tta)}
         record["fits"].append(fit)
         print(
@@ -339,20 +346,22 @@ def main():
     saved["decision"] = decision
     out_path.write_text(json.dumps(saved, indent=1))
     table = report_rows(saved["results"], rows, decision)
-    with open(HERE / "select_recipe.csv", "w", newline="") as f:
+    # Tables beside the results file; README.md only for the project's own results.
+    with open(out_path.with_suffix(".csv"), "w", newline="") as f:
         csv.writer(f).writerows(table)
     # The docs show it as two tables that fit the page: the rule's evidence, then the rest.
     for suffix, columns in (
         ("scores", [0, 1, 2, 3, 4, 5, 6, 7, 16]),
         ("audit", [0, *range(8, 16)]),
     ):
-        with open(HERE / f"select_recipe_{suffix}.csv", "w", newline="") as f:
+        with open(out_path.with_name(f"{out_path.stem}_{suffix}.csv"), "w", newline="") as f:
             csv.writer(f).writerows([[row[i] for i in columns] for row in table])
     lines = ["| " + " | ".join(table[0]) + " |", "|" + "---|" * len(table[0])]
     lines += ["| " + " | ".join(row) + " |" for row in table[1:]]
     lines.append("")
     lines.append(f"Decision by the rule: {decision}")
-    write_between_markers("select_recipe", lines)
+    if out_path.resolve() == (HERE / "select_recipe.json").resolve():
+        write_between_markers("select_recipe", lines)
     print("\n".join(lines))
 
 
