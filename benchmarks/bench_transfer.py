@@ -24,15 +24,9 @@ from _common import WEIGHTS, load_train
 from sklearn.model_selection import GridSearchCV, StratifiedGroupKFold
 
 from skxray import FEATURE_CACHE, InceptionTransferClassifier, binary_scores
+from skxray._recipe import INCEPTION_HEAD
 
-HEAD = dict(
-    head_units=256,
-    dropout=0.3,
-    epochs=15,
-    batch_size=64,
-    class_weight="balanced",
-    optimizer__learning_rate=1e-3,
-)
+HEAD = {**INCEPTION_HEAD, "class_weight": "balanced"}
 
 
 def bench_cache(args):

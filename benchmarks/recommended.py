@@ -2,7 +2,8 @@
 
     python benchmarks/recommended.py [--model cnn|inception] [--n 0] [--folds 5] [--out FILE]
 
-1. Fit time of ``recommended_classifier(model)`` on every train image (for Inception from
+1. Fit time of the recipe (``recommended(model)`` below; until 0e8eb71 the
+   ``model=`` argument of ``recommended_classifier``) on every train image (for Inception from
    an empty feature cache, and of its 3-seed ensemble afterwards): the ≤ 30 min target on
    2 CPU cores.
 2. Patient-grouped 5-fold CV of the recipe and of variants (without class weights; CNN:
@@ -33,6 +34,7 @@ from sklearn.pipeline import Pipeline
 
 from skxray import (
     FEATURE_CACHE,
+    RECIPES,
     HistogramEqualizer,
     ImageDirLoader,
     ScratchCNNClassifier,
@@ -43,7 +45,7 @@ from skxray import (
 # The "cnn" recipe studied here was skxray's default until commit 0e8eb71 and is no longer a
 # preset (see select_recipe.py); "inception" is the preset of that name.
 OLD_CNN = dict(preset="vanilla", optimizer="adam", epochs=5, batch_size=32, class_weight="balanced")
-IMAGE_SIZES = {"cnn": 96, "inception": 150}
+IMAGE_SIZES = {"cnn": 96, "inception": RECIPES["inception"]["image_size"]}  # OLD_CNN ran at 96 px
 
 
 def recommended(model, n_seeds=1):

@@ -2,6 +2,7 @@
 
 from ._audit import ShortcutAudit, region_masks, shortcut_audit
 from ._augment import XrayAugmenter
+from ._callbacks import EpochScores
 from ._cam import cam_explain
 from ._cam_plot import HeatmapDisplay, overlay_heatmap, plot_heatmaps
 from ._decode import IMAGE_EXTENSIONS, ImageLoadError, decode_image
@@ -18,6 +19,7 @@ from ._version import __version__
 
 __all__ = [
     "BorderCrop",
+    "EpochScores",
     "EvaluationReport",
     "FEATURE_CACHE",
     "FeatureCache",

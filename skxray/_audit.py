@@ -1,15 +1,22 @@
 """shortcut_audit: does a classifier read the lungs, or the acquisition around them?"""
 
-import numbers
 from dataclasses import dataclass, field
 
 import numpy as np
-from sklearn.utils.validation import check_is_fitted
 
-from ._cam import METHODS, cam_explain
+from ._cam import CAM_METHODS, cam_explain
+from ._utils import through_pipeline
+from ._validation import StrOptions, invalid, real, validate_params
 
 DELETED_REGIONS = ("border", "corners", "center")
 """Regions the deletion test blanks: the outer band, the four corners, a central control."""
+
+_FILLS = ("region_mean", "image_mean")
+_CONSTRAINTS = {
+    "border": [real(0, 0.5, closed="neither")],
+    "corner": [real(0, 0.5, closed="neither")],
+    "fill": [StrOptions(set(_FILLS)), real()],
+}
 
 
 def region_masks(shape, border=0.1, corner=0.2):
@@ -41,10 +48,8 @@ def region_masks(shape, border=0.1, corner=0.2):
     >>> round(float(masks["border"].mean()), 2), round(float(masks["bottom"].mean()), 2)
     (0.36, 0.1)
     """
+    validate_params(_CONSTRAINTS, {"border": border, "corner": corner}, "region_masks")
     height, width = (int(v) for v in shape)
-    for name, value in (("border", border), ("corner", corner)):
-        if not isinstance(value, numbers.Real) or not 0 < value < 0.5:
-            raise ValueError(f"{name} must be a fraction in (0, 0.5), got {value!r}.")
     bh, bw = max(1, round(border * height)), max(1, round(border * width))
     ch, cw = max(1, round(corner * height)), max(1, round(corner * width))
     masks = {name: np.zeros((height, width), bool) for name in ("top", "bottom", "left", "right")}
@@ -65,6 +70,13 @@ def region_masks(shape, border=0.1, corner=0.2):
     center[top : top + h, left : left + w] = True
     masks["center"] = center
     return masks
+
+
+def _mean_defined(shares):
+    """Mean over the images whose heatmap is not empty (nan shares); nan if none is."""
+    shares = np.asarray(shares, dtype=float)
+    defined = shares[~np.isnan(shares)]
+    return float(defined.mean()) if defined.size else float("nan")
 
 
 @dataclass
@@ -130,10 +142,9 @@ class ShortcutAudit:
         """
         out = {"n_images": float(len(self.proba))}
         for name, share in self.heat_share.items():
-            out[f"heat_ratio_{name}"] = float(np.nanmean(share) / self.uniform_share[name])
-        out["heat_ratio_border_blanked"] = float(
-            np.nanmean(self.heat_share_border_blanked) / self.uniform_share["border"]
-        )
+            out[f"heat_ratio_{name}"] = _mean_defined(share) / self.uniform_share[name]
+        blanked = _mean_defined(self.heat_share_border_blanked)
+        out["heat_ratio_border_blanked"] = blanked / self.uniform_share["border"]
         decided = self.proba >= 0.5
         for name, proba in self.proba_deleted.items():
             delta = proba - self.proba
@@ -161,9 +172,6 @@ class ShortcutAudit:
         return "\n".join(lines)
 
 
-_FILLS = ("region_mean", "image_mean")
-
-
 def _blank(X, mask, fill):
     out = np.array(X, copy=True)
     for image in out:
@@ -179,14 +187,9 @@ def _blank(X, mask, fill):
 
 def _final_and_inputs(estimator, X):
     """The last step of a fitted Pipeline and ``X`` as it reaches it."""
-    if hasattr(estimator, "steps"):
-        check_is_fitted(estimator)
-        if len(estimator.steps) > 1:
-            X = estimator[:-1].transform(X)
-        estimator = estimator.steps[-1][1]
+    estimator, X = through_pipeline(estimator, X)
     X = np.asarray(X)
-    if X.ndim == 3:
-        X = X[..., None]
+    X = X[..., None] if X.ndim == 3 else X
     if X.ndim != 4:
         raise ValueError(
             f"shortcut_audit needs images (n, height, width[, channels]) at the classifier; "
@@ -266,10 +269,9 @@ def shortcut_audit(
     >>> 0 <= audit.summary()["abs_delta_border"] <= 1
     True
     """
-    if method not in METHODS:
-        raise ValueError(f"Unknown method {method!r}; choose one of {METHODS}.")
-    if not (fill in _FILLS or (isinstance(fill, numbers.Real) and not isinstance(fill, bool))):
-        raise ValueError(f"fill must be one of {_FILLS} or a number, got {fill!r}.")
+    constraints = {**_CONSTRAINTS, "method": [StrOptions(set(CAM_METHODS))]}
+    params = dict(border=border, corner=corner, method=method, fill=fill)
+    validate_params(constraints, params, "shortcut_audit")
     final, X = _final_and_inputs(estimator, X)
     masks = region_masks(X.shape[1:3], border=border, corner=corner)
     classes = np.asarray(final.classes_)
@@ -277,7 +279,7 @@ def shortcut_audit(
         raise ValueError(f"shortcut_audit needs a binary classifier; classes_ = {list(classes)}.")
     target = classes[-1] if target is None else target
     if target not in classes:
-        raise ValueError(f"target {target!r} is not a class; classes_ = {list(classes)}.")
+        invalid("target", "shortcut_audit", f"one of classes_ {classes.tolist()}", target)
     column = int(np.flatnonzero(classes == target)[0])
 
     def shares(maps, names):

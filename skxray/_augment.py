@@ -8,10 +8,15 @@ import numpy as np
 from sklearn.base import BaseEstimator
 from sklearn.utils import check_random_state
 
-_FILL_MODES = ("constant", "nearest", "reflect", "wrap")
+from ._validation import Interval, ParamsValidated, StrOptions
 
 
-class XrayAugmenter(BaseEstimator):
+def _at_most(high):
+    """A number in [0, high]; a bool passes as 0 or 1, as it always has (hence not real())."""
+    return [Interval(numbers.Real, 0, high, closed="both")]
+
+
+class XrayAugmenter(ParamsValidated, BaseEstimator):
     """Random geometric and intensity transforms for training X-ray classifiers.
 
     The options of Keras' former ``ImageDataGenerator`` that the 2018 report
@@ -31,27 +36,29 @@ class XrayAugmenter(BaseEstimator):
     Parameters
     ----------
     rotation_range : float, default=10
-        Maximum rotation in degrees, either way.
+        Maximum rotation in degrees, either way; in [0, 180].
     width_shift_range, height_shift_range : float, default=0.1
-        Maximum shift as a fraction of the width / height.
+        Maximum shift as a fraction of the width / height; in [0, 1].
     shear_range : float, default=0
         Maximum shear angle in degrees, either way (as in
-        ``ImageDataGenerator``: the report's 0.2 meant 0.2 degrees).
+        ``ImageDataGenerator``: the report's 0.2 meant 0.2 degrees); in [0, 89].
     zoom_range : float, default=0.1
-        Zoom factor drawn from ``[1 - zoom_range, 1 + zoom_range]``.
+        Zoom factor drawn from ``[1 - zoom_range, 1 + zoom_range]``; in [0, 1].
     horizontal_flip : bool, default=False
         Randomly mirror left-right. Off by default: it moves the heart to
         the wrong side of a chest X-ray.
     fill_mode : {"constant", "nearest", "reflect", "wrap"}, default="constant"
         How to fill pixels moved in from outside; ``"constant"`` fills black.
     brightness_range : float, default=0.1
-        Maximum brightness change, as a fraction of the [0, 1] range.
+        Maximum brightness change, as a fraction of the [0, 1] range; in [0, 1].
     contrast_range : float, default=0.1
-        Contrast factor drawn from ``[1 - contrast_range, 1 + contrast_range]``.
+        Contrast factor drawn from ``[1 - contrast_range, 1 + contrast_range]``;
+        in [0, 1].
 
     See Also
     --------
     ScratchCNNClassifier : takes ``augmenter=``.
+    InceptionTransferClassifier : takes ``augmenter=``.
 
     Examples
     --------
@@ -62,6 +69,17 @@ class XrayAugmenter(BaseEstimator):
     >>> out.shape, bool(0 <= out.min() and out.max() <= 1)
     ((2, 32, 32, 1), True)
     """
+
+    _parameter_constraints = {
+        "rotation_range": _at_most(180),
+        "width_shift_range": _at_most(1),
+        "height_shift_range": _at_most(1),
+        "shear_range": _at_most(89),
+        "zoom_range": _at_most(1),
+        "fill_mode": [StrOptions({"constant", "nearest", "reflect", "wrap"})],
+        "brightness_range": _at_most(1),
+        "contrast_range": _at_most(1),
+    }
 
     def __init__(
         self,
@@ -115,27 +133,6 @@ class XrayAugmenter(BaseEstimator):
             contrast_range=0.0,
         )
 
-    def _validate(self):
-        limits = {
-            "rotation_range": 180,
-            "width_shift_range": 1,
-            "height_shift_range": 1,
-            "shear_range": 89,
-            "zoom_range": 1,
-            "brightness_range": 1,
-            "contrast_range": 1,
-        }
-        for name, high in limits.items():
-            value = getattr(self, name)
-            if not isinstance(value, numbers.Real) or not 0 <= value <= high:
-                raise ValueError(
-                    f"XrayAugmenter: {name} must be a number in [0, {high}], got {value!r}."
-                )
-        if self.fill_mode not in _FILL_MODES:
-            raise ValueError(
-                f"XrayAugmenter: fill_mode must be one of {_FILL_MODES}, got {self.fill_mode!r}."
-            )
-
     def build_layers(self, seed=None):
         """Return the Keras random-preprocessing layers for these settings.
 
@@ -149,7 +146,7 @@ class XrayAugmenter(BaseEstimator):
         layers : list of keras.layers.Layer
             Active only when called with ``training=True``.
         """
-        self._validate()
+        self._validate_params()
 
         def next_seed():
             return None if seed is None else seed + len(layers)

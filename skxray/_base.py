@@ -1,9 +1,8 @@
 """The scikeras-based base class shared by skxray's image classifiers."""
 
 import contextlib
-import numbers
+from collections.abc import Mapping
 
-import cv2
 import keras
 import numpy as np
 from scikeras._utils import (
@@ -16,49 +15,83 @@ from scikeras.wrappers import KerasClassifier
 from scipy.sparse import issparse
 from sklearn.model_selection import train_test_split
 from sklearn.utils import ClassifierTags
+from sklearn.utils.validation import check_is_fitted
 
 from ._augment import XrayAugmenter
-from ._callbacks import EpochScores
+from ._callbacks import EpochScores, count_metrics
+from ._tta import translated_views
+from ._validation import (
+    InvalidParameterError,
+    ParamsValidated,
+    StrOptions,
+    integer,
+    invalid,
+    real,
+    validate_params,
+)
 
 _ROUTED = ("optimizer", "fit", "predict", "callbacks")  # scikeras prefixes skxray accepts
 _ROUTING_PREFIXES = tuple(prefix + "__" for prefix in _ROUTED)
+DEFAULT_CALLBACKS = ("epoch_scores", "early_stopping")
+"""Names of the callbacks an estimator adds itself; ``callbacks__NAME=None`` drops one."""
+
+TRAINING_PARAMETERS_DOC = """\
+    optimizer : str or keras.optimizers.Optimizer, default="adam"
+        A Keras optimizer name ("adam", "sgd", "rmsprop"...) or instance. Its
+        settings are routed parameters: ``optimizer__learning_rate=1e-3``,
+        ``optimizer__momentum=0.9``.
+    label_smoothing : float, default=0.0
+        Label smoothing of the binary cross-entropy, in [0, 1].
+    epochs : int, default=10
+        Passes over the training data.
+    batch_size : int, default=32
+        Images per gradient step (and per prediction batch).
+    class_weight : dict, "balanced" or None, default=None
+        Weights of the classes in the loss; ``"balanced"`` weights them
+        inversely to their frequencies.
+    validation_split : float, default=0.0
+        Fraction of the training data held out, stratified by class, and
+        scored at the end of each epoch (in ``history_``).
+    early_stopping : bool, default=False
+        Stop when the validation loss has not improved for ``patience``
+        epochs and restore the best weights. Needs validation data.
+    patience : int, default=3
+        Epochs without improvement before early stopping.
+    augmenter : XrayAugmenter, default=None
+        Random transforms applied to training batches only, fresh each epoch.
+    tta_shift : float, default=0.0
+        Test-time augmentation: ``predict`` and ``predict_proba`` average the
+        network's output over the image and its four translations (right,
+        left, down, up) by this fraction of the width or height, with a
+        reflected border; in [0, 0.5), 0 turns it off. Heatmaps explain the
+        image itself.
+    callbacks : list or dict of keras.callbacks.Callback, default=None
+        Extra Keras callbacks. The estimator adds its own first, by name:
+        ``"epoch_scores"`` (:class:`~skxray.EpochScores`, the F1 in
+        ``history_``) and, with ``early_stopping=True``, ``"early_stopping"``.
+        ``callbacks__epoch_scores=None`` switches one off and
+        ``callbacks__epoch_scores=EpochScores("balanced_accuracy")`` replaces
+        it, in the constructor or with ``set_params``.
+    random_state : int, RandomState instance or None, default=None
+        Seed of the weights, shuffling, dropout, augmentation and validation
+        split. The same seed gives the same predictions on CPU.
+    verbose : int, default=0
+        Keras verbosity (1: progress bar).
+    **routed_params
+        scikeras routed parameters only (``optimizer__*``, ``fit__*``,
+        ``predict__*``, ``callbacks__*``).
+"""
+"""numpydoc of the training parameters that every skxray classifier shares."""
 
 
-TTA_OFFSETS = ((1, 0), (-1, 0), (0, 1), (0, -1))
-"""Directions of the test-time translations, in units of ``tta_shift``: right, left, down, up."""
-
-
-def translated_views(X, shift):
-    """``X`` and its four translations by ``shift`` of the width / height (reflected border).
-
-    Parameters
-    ----------
-    X : ndarray of shape (n_samples, height, width, channels)
-        Images.
-    shift : float
-        Fraction of the width (horizontal views) or height (vertical views).
-
-    Returns
-    -------
-    views : list of 5 ndarrays shaped like ``X``
-        The images themselves first.
-    """
-    height, width = X.shape[1:3]
-    views = [X]
-    for dx, dy in TTA_OFFSETS:
-        matrix = np.float32([[1, 0, dx * shift * width], [0, 1, dy * shift * height]])
-        moved = np.empty_like(X)
-        for i, image in enumerate(X):
-            warped = cv2.warpAffine(
-                np.ascontiguousarray(image),
-                matrix,
-                (width, height),
-                flags=cv2.INTER_LINEAR,
-                borderMode=cv2.BORDER_REFLECT,
-            )
-            moved[i] = warped.reshape(image.shape)
-        views.append(moved)
-    return views
+def document_training_parameters(cls):
+    """Class decorator: put :data:`TRAINING_PARAMETERS_DOC` where the docstring says
+    ``{training_parameters}``."""
+    marker = "    {training_parameters}\n"
+    if marker not in cls.__doc__:
+        raise AssertionError(f"{cls.__name__}'s docstring lacks {marker.strip()}")
+    cls.__doc__ = cls.__doc__.replace(marker, TRAINING_PARAMETERS_DOC)
+    return cls
 
 
 @contextlib.contextmanager
@@ -82,7 +115,7 @@ def _keep_op_determinism():
             config.disable_op_determinism()
 
 
-class BaseXrayClassifier(KerasClassifier):
+class BaseXrayClassifier(ParamsValidated, KerasClassifier):
     """Common machinery of skxray's image classifiers (not for direct use).
 
     It repairs scikeras 0.13 on scikit-learn >= 1.7 (classifier tags), takes
@@ -102,12 +135,54 @@ class BaseXrayClassifier(KerasClassifier):
     metrics = None
     _routing_prefixes = set(_ROUTED)
 
-    def _check_routed(self):
+    _parameter_constraints = {
+        "optimizer": [str, keras.optimizers.Optimizer, type],
+        "label_smoothing": [real(0, 1)],
+        "epochs": [integer(1, None)],
+        "batch_size": [integer(1, None)],
+        "class_weight": [dict, StrOptions({"balanced"}), None],
+        "validation_split": [real(0, 1, closed="left")],
+        "early_stopping": ["boolean"],
+        "patience": [integer(0, None)],
+        "augmenter": [XrayAugmenter, None],
+        "tta_shift": [real(0, 0.5, closed="left")],
+        "callbacks": [list, dict, keras.callbacks.Callback, None],
+        "random_state": ["random_state"],
+        "verbose": ["verbose"],
+    }
+
+    def _store_parameters(self, arguments):
+        """Store ``__init__``'s ``locals()`` as attributes, routed parameters included.
+
+        The one place where the classifiers' constructors assign their
+        parameters (scikit-learn's rule: store them unchanged, no logic).
+        """
+        arguments = dict(arguments)
+        routed = arguments.pop("routed_params")
+        for name in ("self", "__class__"):
+            arguments.pop(name, None)
+        vars(self).update(arguments)
+        vars(self).update(routed)
+
+    def _validate_params(self):
+        name = type(self).__name__
         for key in self.get_params(deep=False):
             if "__" in key and not key.startswith(_ROUTING_PREFIXES):
-                raise TypeError(
-                    f"{type(self).__name__} got an unexpected parameter {key!r}; only routed "
-                    f"parameters ({', '.join(_ROUTING_PREFIXES)}...) may be added."
+                raise InvalidParameterError(
+                    f"{name} got an unexpected parameter {key!r}; only routed parameters "
+                    f"({', '.join(_ROUTING_PREFIXES)}...) may be added."
+                )
+        super()._validate_params()
+        if isinstance(self.optimizer, str):
+            try:
+                keras.optimizers.get(self.optimizer)
+            except ValueError:
+                invalid(
+                    "optimizer",
+                    name,
+                    "a Keras optimizer name such as 'adam', 'sgd' or 'rmsprop', or an "
+                    "optimizer instance",
+                    self.optimizer,
                 )
 
     # ------------------------------------------------------------------ tags
@@ -161,23 +236,35 @@ class BaseXrayClassifier(KerasClassifier):
             )
         return X
 
+    def _model_input(self, X):
+        """User images ``X`` as the fitted network takes them (shape checked against fit)."""
+        check_is_fitted(self, "model_")
+        X, _ = self._validate_data(X)
+        return self.feature_encoder_.transform(X)
+
     @property
     def image_shape_(self):
         """``(height, width, channels)`` of the images seen at fit."""
         return tuple(self.X_shape_[1:])
 
+    @property
+    def image_dtype_(self):
+        """The dtype of the images seen at fit."""
+        return self.X_dtype_
+
+    def _is_built(self):
+        """Whether the network exists (after fit or ``initialize``)."""
+        return self.initialized_
+
     # ------------------------------------------------------------ the model
     def _make_optimizer(self):
-        optimizer = self.optimizer
-        if isinstance(optimizer, str):
-            try:
-                keras.optimizers.get(optimizer)
-            except ValueError:
-                raise ValueError(
-                    f"Unknown optimizer {optimizer!r}: use a Keras optimizer name such as "
-                    "'adam', 'sgd' or 'rmsprop', or an optimizer instance."
-                ) from None
-        optimizer = try_to_convert_strings_to_classes(optimizer, get_optimizer_class)
+        """A new optimizer from ``optimizer`` and its routed ``optimizer__*`` settings.
+
+        scikeras' ``_get_compile_kwargs`` would do this, but it also reads ``loss`` and
+        ``metrics`` from ``get_params()``, and skxray fixes those (they are not
+        parameters); so the optimizer is built with the same helpers here.
+        """
+        optimizer = try_to_convert_strings_to_classes(self.optimizer, get_optimizer_class)
         routed = route_params(
             self.get_params(), destination="optimizer", pass_filter=set(), strict=True
         )
@@ -196,11 +283,6 @@ class BaseXrayClassifier(KerasClassifier):
         if meta["X_dtype_"] == np.uint8:
             x = keras.layers.Rescaling(1.0 / 255, name="rescale")(x)
         if self.augmenter is not None:
-            if not isinstance(self.augmenter, XrayAugmenter):
-                raise TypeError(
-                    f"augmenter must be an XrayAugmenter or None, got "
-                    f"{type(self.augmenter).__name__}."
-                )
             for layer in self.augmenter.build_layers(seed=self._random_state):
                 x = layer(x)
         features = self._build_network(x)
@@ -218,10 +300,13 @@ class BaseXrayClassifier(KerasClassifier):
                 keras.metrics.Precision(name="precision"),
                 keras.metrics.Recall(name="recall"),
                 keras.metrics.AUC(name="roc_auc"),
+                *count_metrics(),  # tn, fp, fn, tp: EpochScores scores the epoch from them
             ]
         else:
             if smoothing:
-                raise ValueError("label_smoothing is supported for binary problems only.")
+                invalid(
+                    "label_smoothing", type(self).__name__, "0 for multiclass problems", smoothing
+                )
             loss = keras.losses.SparseCategoricalCrossentropy()
             metrics = [keras.metrics.SparseCategoricalAccuracy(name="accuracy")]
         model.compile(optimizer=optimizer, loss=loss, metrics=metrics)
@@ -236,10 +321,12 @@ class BaseXrayClassifier(KerasClassifier):
         return np.mean([self._predict_once(view, **kwargs) for view in views], axis=0)
 
     def _check_tta_shift(self):
-        shift = self.tta_shift
-        if isinstance(shift, bool) or not (isinstance(shift, numbers.Real) and 0 <= shift < 0.5):
-            raise ValueError(f"tta_shift must be a fraction in [0, 0.5), got {shift!r}.")
-        return float(shift)
+        # Checked again at predict: set_params may change it after fit.
+        name = "tta_shift"
+        validate_params(
+            {name: self._parameter_constraints[name]}, {name: self.tta_shift}, type(self).__name__
+        )
+        return float(self.tta_shift)
 
     def _predict_once(self, X, **kwargs):
         """The network's output for ``X`` as given (no test-time augmentation)."""
@@ -266,7 +353,7 @@ class BaseXrayClassifier(KerasClassifier):
         self : object
             The fitted estimator.
         """
-        self._check_routed()
+        self._validate_params()
         self._check_images(X)
         if y is None:
             raise ValueError(
@@ -278,9 +365,6 @@ class BaseXrayClassifier(KerasClassifier):
                 f"y contains a single class ({np.unique(np.asarray(y)).tolist()}); a classifier "
                 "needs at least two."
             )
-        if not (isinstance(self.validation_split, numbers.Real) and 0 <= self.validation_split < 1):
-            raise ValueError(f"validation_split must be in [0, 1), got {self.validation_split!r}.")
-        self._check_tta_shift()
         self._validation_data = validation_data
         try:
             super().fit(X, y, sample_weight=sample_weight)
@@ -292,7 +376,7 @@ class BaseXrayClassifier(KerasClassifier):
         validation_data = getattr(self, "_validation_data", None)  # None in partial_fit
         if validation_data is not None:
             X_val, y_val = validation_data
-            X_val, _ = self._validate_data(X_val)
+            X_val = self._model_input(X_val)
             y_val = self.target_encoder_.transform(np.asarray(y_val))
             return X, y, sample_weight, (X_val, y_val)
         if not self.validation_split:
@@ -312,12 +396,7 @@ class BaseXrayClassifier(KerasClassifier):
                 "early_stopping=True needs validation data: set "
                 "validation_split > 0 or pass fit(..., validation_data=...)."
             )
-        self._user_callbacks = list(self._fit_callbacks)
-        try:
-            self._fit_stages(X, y, sample_weight, validation, epochs, initial_epoch, **kwargs)
-        finally:
-            self._fit_callbacks = self._user_callbacks
-            del self._user_callbacks
+        self._fit_stages(X, y, sample_weight, validation, epochs, initial_epoch, **kwargs)
         self.history_ = {
             key: [int(v) if key == "stage" else float(v) for v in values]
             for key, values in self.history_.items()
@@ -331,19 +410,14 @@ class BaseXrayClassifier(KerasClassifier):
     def _keras_fit(
         self, X, y, sample_weight, validation, epochs, initial_epoch, model=None, **kwargs
     ):
-        """One ``model.fit`` (``model_`` unless given) with skxray's callbacks.
+        """One ``model.fit`` (``model_`` unless given) with the estimator's callbacks.
 
         History is appended to ``history_`` when ``initial_epoch > 0``.
         """
-        extra = [EpochScores()]
-        if self.early_stopping:
-            extra.append(
-                keras.callbacks.EarlyStopping(
-                    monitor="val_loss", patience=self.patience, restore_best_weights=True
-                )
-            )
-        self._fit_callbacks = extra + self._user_callbacks
         kwargs.update(validation_data=validation, validation_split=0.0)
+        # scikeras' _fit_keras_model trains self.model_ and has no model argument. The
+        # bottleneck stage trains a head-only model on cached features through the same
+        # parameter routing, seeding and history code, so model_ points at it for this call.
         full = self.model_
         self.model_ = full if model is None else model
         try:
@@ -353,3 +427,46 @@ class BaseXrayClassifier(KerasClassifier):
                 )
         finally:
             self.model_ = full
+
+    # ------------------------------------------------------------- callbacks
+    def _default_callbacks(self):
+        """The callbacks the estimator adds itself, by name (see ``DEFAULT_CALLBACKS``)."""
+        named = {"epoch_scores": EpochScores()}
+        if self.early_stopping:
+            named["early_stopping"] = keras.callbacks.EarlyStopping(
+                monitor="val_loss", patience=self.patience, restore_best_weights=True
+            )
+        return named
+
+    def _initialize_callbacks(self):
+        # scikeras builds the callback lists here once a fit; skxray's named defaults
+        # come first, then the user's (callbacks, fit__callbacks), as scikeras builds them.
+        params = self.get_params()
+        named = self._default_callbacks()
+        for name in DEFAULT_CALLBACKS:
+            if f"callbacks__{name}" in params:
+                named[name] = params.pop(f"callbacks__{name}")
+        for name, callback in named.items():
+            if callback is not None and not isinstance(callback, keras.callbacks.Callback):
+                invalid(
+                    f"callbacks__{name}", type(self).__name__, "a Keras callback or None", callback
+                )
+
+        def user(destination):
+            if params.get(destination) is None:
+                return []
+            routed = route_params(params, destination=destination, pass_filter=set())
+            items = unflatten_params(items=params[destination], params=routed)
+            if isinstance(items, Mapping):
+                items = list(items.values())
+            elif isinstance(items, keras.callbacks.Callback):
+                items = [items]
+            for item in items:
+                if not isinstance(item, keras.callbacks.Callback):
+                    invalid(destination, type(self).__name__, "Keras callbacks", item)
+            return list(items)
+
+        shared = user("callbacks")
+        defaults = [callback for callback in named.values() if callback is not None]
+        self._fit_callbacks = defaults + shared + user("fit__callbacks")
+        self._predict_callbacks = shared + user("predict__callbacks")

@@ -1,178 +1,134 @@
 """Class-activation heatmaps: Grad-CAM, Grad-CAM++ and CAM for fitted classifiers."""
 
-import weakref
+from collections.abc import Callable
+from typing import NamedTuple
 
 import cv2
 import keras
 import numpy as np
 from sklearn.utils.validation import check_is_fitted
 
-from ._gradients import activations_and_gradients, target_coefficients
+from ._gradients import explained_graph, find_layer, target_coefficients
+from ._utils import is_voting_ensemble, through_pipeline
+from ._validation import StrOptions, integer, invalid, validate_params
 
-METHODS = ("gradcam", "gradcam++", "cam")
-_CONV_TYPES = (keras.layers.Conv2D, keras.layers.SeparableConv2D, keras.layers.DepthwiseConv2D)
-_PASS_THROUGH = (keras.layers.Dropout, keras.layers.Activation)
-_LOCAL_POOLING = (keras.layers.MaxPooling2D, keras.layers.AveragePooling2D)
+
+class CamMethod(NamedTuple):
+    """A heatmap method: how to weight the channels of the explained layer.
+
+    ``weights(activations, signal)`` returns the per-channel weights
+    ``(n, k)`` of activations ``(n, h, w, k)``; the heatmap is the ReLU of
+    their weighted sum. With ``needs_gradients`` the signal is the gradient
+    of each image's target score by the activations ``(n, h, w, k)``;
+    without, it is the output layer's weights of each image's target class
+    ``(n, k)``, and the activations are the map entering global average pooling.
+    """
+
+    weights: Callable
+    needs_gradients: bool = True
+
+
+def _gradcam_weights(activations, gradients):
+    """Selvaraju et al.: each channel's mean gradient."""
+    return gradients.mean(axis=(1, 2))
+
+
+def _gradcampp_weights(activations, gradients):
+    """Chattopadhyay et al.: positive gradients, weighted by the closed-form alphas."""
+    numerator = gradients**2
+    denominator = 2 * gradients**2 + activations.sum(axis=(1, 2), keepdims=True) * gradients**3
+    safe = np.where(denominator != 0, denominator, 1e-7)
+    alpha = np.where(gradients != 0, numerator / safe, 0)
+    return (alpha * np.maximum(gradients, 0)).sum(axis=(1, 2))
+
+
+def _cam_weights(activations, class_weights):
+    """Zhou et al.: the output layer's weights of the target class."""
+    return class_weights
+
+
+CAM_METHODS = {
+    "gradcam": CamMethod(_gradcam_weights),
+    "gradcam++": CamMethod(_gradcampp_weights),
+    "cam": CamMethod(_cam_weights, needs_gradients=False),
+}
+"""The ``method`` names of :func:`cam_explain`.
+
+To add a method, write a weight function ``(activations, signal) -> (n, k)``
+(see :class:`CamMethod`) and register it:
+``CAM_METHODS["name"] = CamMethod(function)``.
+"""
 
 
 def _unwrap(estimator, X):
-    """Return (final estimator or model, model, checked images)."""
+    """Return (final estimator or model, model, the network's input)."""
     if isinstance(estimator, keras.Model):
-        model = estimator
-        X = np.asarray(X, dtype="float32")
-        X = X[..., None] if X.ndim == 3 else X
-        expected = tuple(model.input_shape[1:])
-        if X.ndim != 4 or tuple(X.shape[1:]) != expected:
-            raise ValueError(
-                f"X has images of shape {X.shape[1:]}, but the model expects {expected}."
-            )
-        return estimator, model, X
-    check_is_fitted(estimator, "model_")
-    X, _ = estimator._validate_data(X)  # checks the image shape seen at fit
-    X = estimator.feature_encoder_.transform(X)
-    return estimator, estimator.model_, X
+        return estimator, estimator, _checked_images(estimator, X)
+    if hasattr(estimator, "_model_input"):  # skxray: checks fit, the shape seen at fit, encodes
+        X = estimator._model_input(X)
+        return estimator, estimator.model_, X
+    check_is_fitted(estimator, "model_")  # another scikeras classifier: its Keras model
+    return estimator, estimator.model_, _checked_images(estimator.model_, X)
 
 
-_GRAPHS = weakref.WeakKeyDictionary()  # model -> {key: derived graph}, freed with the model
+def _checked_images(model, X):
+    X = np.asarray(X, dtype="float32")
+    X = X[..., None] if X.ndim == 3 else X
+    expected = tuple(model.input_shape[1:])
+    if X.ndim != 4 or tuple(X.shape[1:]) != expected:
+        raise ValueError(f"X has images of shape {X.shape[1:]}, but the model expects {expected}.")
+    return X
 
 
-def _cached(model, key, build):
-    """Build a model's derived graph once (graph construction costs ~1 s for Inception)."""
-    graphs = _GRAPHS.setdefault(model, {})
-    if key not in graphs:
-        graphs[key] = build()
-    return graphs[key]
+def _is_predicted(target):
+    return isinstance(target, str) and target == "predicted"
 
 
-def _feature_layers(model, prefix=()):
-    """(path, layer) of every layer with a 4-D output, nested models included."""
-    found = []
-    for layer in model.layers:
-        if isinstance(layer, keras.Model):
-            found += _feature_layers(layer, prefix + (layer,))
-        elif not isinstance(layer, keras.layers.InputLayer) and len(layer.output.shape) == 4:
-            found.append((prefix, layer))
-    return found
-
-
-def _find_layer(model, layer):
-    """The layer to explain: by name, object or index, or the last conv output.
-
-    The default is the last conv layer or the last concatenation of conv
-    branches after it (Inception's ``mixed10``), nested models included.
-    """
-    candidates = _feature_layers(model)
-    convs = [(p, c) for p, c in candidates if isinstance(c, _CONV_TYPES)]
-    if not convs:
-        raise ValueError(f"Model {model.name!r} has no convolutional layer to explain.")
-    if layer is None:
-        after = candidates[candidates.index(convs[-1]) :]
-        merged = [(p, c) for p, c in after if isinstance(c, keras.layers.Concatenate)]
-        return merged[-1] if merged else convs[-1]
-    if isinstance(layer, int):
-        return convs[layer]
-    for path, candidate in candidates:
-        if candidate is layer or candidate.name == layer:
-            return path, candidate
-    names = [c.name for _, c in convs]
-    raise ValueError(f"No conv layer named {layer!r}; conv layers: {names}.")
-
-
-def _score_model(model, path, conv):
-    """A model from the input to (conv activations, pre-activation scores)."""
-    output_layer = model.layers[-1]
-    use_logits = isinstance(output_layer, keras.layers.Dense) and output_layer.activation in (
-        keras.activations.sigmoid,
-        keras.activations.softmax,
-    )
-    head_input = output_layer.input if use_logits else model.output
-    if not path:
-        graph = keras.Model(model.inputs, [conv.output, head_input])
-    else:  # conv inside a nested model: rebuild the outer chain around it
-        inner = keras.Model(path[0].inputs, [_nested_output(path[1:], conv), path[0].output])
-        x = inputs = keras.Input(model.input_shape[1:])
-        activations = None
-        for layer in model.layers:
-            if isinstance(layer, keras.layers.InputLayer):
-                continue
-            if layer is path[0]:
-                activations, x = inner(x)
-            else:
-                if layer is output_layer and use_logits:
-                    break
-                x = layer(x)
-        graph = keras.Model(inputs, [activations, x])
-
-    def scores(h):
-        if not use_logits:
-            return h
-        z = keras.ops.matmul(h, output_layer.kernel)
-        return z + output_layer.bias if output_layer.use_bias else z
-
-    return graph, scores
-
-
-def _nested_output(path, conv):
-    if path:
-        raise NotImplementedError(
-            "conv layers nested two models deep are not supported; "
-            "build the model flat (e.g. input_tensor=)."
-        )
-    return conv.output
-
-
-def _target_index(final, target, n_outputs):
+def _target_rule(final, target, n_outputs):
+    """The column explained for every image (an int), or a function of a batch's outputs."""
     classes = getattr(final, "classes_", None)
     n_classes = 2 if n_outputs == 1 else n_outputs
-    if classes is None:
-        classes = np.arange(n_classes)
+    if callable(target):
+        return lambda outputs: _call_target(target, _class_proba(outputs))
+    if _is_predicted(target) or (target is None and n_classes != 2):
+        return _predicted
     if target is None:
-        return n_classes - 1 if n_classes == 2 else "predicted"
-    if isinstance(target, str) and target == "predicted":
-        return "predicted"
-    matches = np.flatnonzero(np.asarray(classes) == target)
+        return 1
+    classes = np.arange(n_classes) if classes is None else np.asarray(classes)
+    matches = np.flatnonzero(classes == target)
     if len(matches) != 1:
-        raise ValueError(
-            f"target {target!r} is not a class of this estimator; classes: "
-            f"{list(classes)}, or 'predicted'."
+        invalid(
+            "target",
+            "cam_explain",
+            f"a class of the estimator among {classes.tolist()}, 'predicted', a callable or None",
+            target,
         )
     return int(matches[0])
 
 
-def _weights(method, A, G):
-    if method == "gradcam":
-        return G.mean(axis=(1, 2))
-    numerator = G**2
-    denominator = 2 * G**2 + A.sum(axis=(1, 2), keepdims=True) * G**3
-    alpha = np.where(G != 0, numerator / np.where(denominator != 0, denominator, 1e-7), 0)
-    return (alpha * np.maximum(G, 0)).sum(axis=(1, 2))
+def _predicted(outputs):
+    return (outputs[:, 0] >= 0.5).astype(int) if outputs.shape[1] == 1 else outputs.argmax(1)
 
 
-def _cam_graph(model, conv):
-    """Zhou et al. CAM for conv -> [local pooling] -> GAP -> [dropout] -> Dense graphs.
+def _class_proba(outputs):
+    """``(n, n_classes)`` probabilities from the outputs: a single sigmoid unit gives two."""
+    return np.concatenate([1 - outputs, outputs], axis=1) if outputs.shape[1] == 1 else outputs
 
-    Returns a model from the input to the feature map that enters global
-    average pooling, and the output layer's kernel.
-    """
-    after = model.layers[model.layers.index(conv) + 1 :]
-    i = 0
-    while i < len(after) and isinstance(after[i], _LOCAL_POOLING):
-        i += 1
-    ok = (
-        i < len(after)
-        and isinstance(after[i], keras.layers.GlobalAveragePooling2D)
-        and isinstance(after[-1], keras.layers.Dense)
-        and all(isinstance(layer, _PASS_THROUGH) for layer in after[i + 1 : -1])
-    )
-    if not ok:
+
+def _call_target(target, proba):
+    """A callable target's class indices, checked."""
+    index = np.asarray(target(proba))
+    n, n_classes = proba.shape
+    if (
+        index.shape != (n,)
+        or not np.issubdtype(index.dtype, np.integer)
+        or (n and (index.min() < 0 or index.max() >= n_classes))
+    ):
         raise ValueError(
-            "method='cam' needs the explained conv layer followed only by local pooling, "
-            "global average pooling, dropout and one Dense output layer (e.g. "
-            "ScratchCNNClassifier(head_pooling='avg', dense_units=0)); use 'gradcam' for "
-            "other architectures."
+            f"The target callable must return one class index in [0, {n_classes}) per "
+            f"image, ints of shape ({n},); it returned {index!r}."
         )
-    graph = keras.Model(model.inputs, after[i].input)
-    return graph, keras.ops.convert_to_numpy(after[-1].kernel)  # (channels, n_outputs)
+    return index
 
 
 def cam_explain(estimator, X, *, method="gradcam", target=None, layer=None, batch_size=32):
@@ -191,10 +147,18 @@ def cam_explain(estimator, X, *, method="gradcam", target=None, layer=None, batc
         ``"gradcam"`` (Selvaraju et al.) works for any conv network;
         ``"gradcam++"`` (Chattopadhyay et al.) weights positive gradients;
         ``"cam"`` (Zhou et al.) uses the output weights of a conv -> global
-        average pooling -> Dense network and needs no gradients.
-    target : class label, "predicted" or None, default=None
+        average pooling -> Dense network and needs no gradients. The names
+        are the keys of ``skxray._cam.CAM_METHODS``, where methods are added.
+    target : class label, "predicted", callable or None, default=None
         Class to explain. ``None``: the positive class (label 1, PNEUMONIA)
-        of a binary classifier, the predicted class otherwise.
+        of a binary classifier, the predicted class otherwise. A callable
+        chooses per image: it takes the predicted probabilities, an ndarray
+        ``(n, n_classes)`` with columns in the order of ``classes_`` (two
+        columns for a single sigmoid unit), and returns the column index of
+        each image's class, ints of shape ``(n,)``; e.g.
+        ``lambda proba: proba.argmin(axis=1)`` explains the least likely
+        class. It is called on batches of the images, so it must treat each
+        row on its own.
     layer : str, int or keras layer, default=None
         Layer whose activations are weighted: any layer with a 4-D output,
         by name or object, or the n-th conv layer by index. ``None`` takes the
@@ -218,59 +182,61 @@ def cam_explain(estimator, X, *, method="gradcam", target=None, layer=None, batc
     >>> maps = cam_explain(clf.fit(data.images, data.target), data.images[:3])
     >>> maps.shape, bool(maps.min() >= 0 and maps.max() <= 1)
     ((3, 32, 32), True)
+    >>> least_likely = cam_explain(clf, data.images[:3], target=lambda p: p.argmin(axis=1))
+    >>> least_likely.shape
+    (3, 32, 32)
     """
-    if method not in METHODS:
-        raise ValueError(f"Unknown method {method!r}; choose one of {METHODS}.")
-    options = dict(method=method, layer=layer, batch_size=batch_size)
-    if hasattr(estimator, "steps"):  # apply the transforms first, then explain the last step
-        check_is_fitted(estimator)
-        X = estimator[:-1].transform(X) if len(estimator.steps) > 1 else X
-        estimator = estimator.steps[-1][1]
-    if hasattr(estimator, "estimators_") and hasattr(estimator, "le_"):
+    validate_params(
+        {"method": [StrOptions(set(CAM_METHODS))], "batch_size": [integer(1)]},
+        {"method": method, "batch_size": batch_size},
+        "cam_explain",
+    )
+    estimator, X = through_pipeline(estimator, X)  # the transforms once, then the last step
+    if is_voting_ensemble(estimator):
+        options = dict(method=method, layer=layer, batch_size=batch_size)
         return _explain_ensemble(estimator, X, target, options)
     final, model, X = _unwrap(estimator, X)
-    path, conv = _find_layer(model, layer)
-    if method == "cam" and path:
-        raise ValueError("method='cam' needs the conv layer in the top-level model.")
+    path, conv = find_layer(model, layer)
     n_outputs = int(model.output_shape[-1])
-    target_index = _target_index(final, target, n_outputs)
-    if method == "cam":
-        graph, kernel = _cam_graph(model, conv)
-    else:
-        graph, scores = _cached(model, ("grad", conv.name), lambda: _score_model(model, path, conv))
+    rule = _target_rule(final, target, n_outputs)
+    spec = CAM_METHODS[method]
+    graph = explained_graph(model, path, conv, gradients=spec.needs_gradients)
     maps = []
     for start in range(0, len(X), batch_size):
         batch = X[start : start + batch_size]
-        if target_index == "predicted":
-            proba = keras.ops.convert_to_numpy(model(batch, training=False))
-            index = (proba[:, 0] >= 0.5).astype(int) if n_outputs == 1 else proba.argmax(1)
+        if callable(rule):
+            index = rule(keras.ops.convert_to_numpy(model(batch, training=False)))
         else:
-            index = np.full(len(batch), target_index)
-        if method == "cam":
-            A = keras.ops.convert_to_numpy(graph(batch, training=False))
-            weights = target_coefficients(index, n_outputs) @ kernel.T
-        else:
-            coef = target_coefficients(index, n_outputs)
-            A, G = activations_and_gradients(graph, scores, batch, coef)
-            weights = _weights(method, A, G)
-        maps.append(np.maximum(np.einsum("nhwk,nk->nhw", A, weights), 0))
+            index = np.full(len(batch), rule)
+        activations, signal = graph(batch, target_coefficients(index, n_outputs))
+        weights = spec.weights(activations, signal)
+        maps.append(np.maximum(np.einsum("nhwk,nk->nhw", activations, weights), 0))
     return _finish(np.concatenate(maps), X.shape[1:3])
 
 
 def _explain_ensemble(ensemble, X, target, options):
     """Mean heatmap of a fitted soft-voting ensemble's members (e.g. several seeds)."""
-    if isinstance(target, str) and target == "predicted":
-        predicted = ensemble.predict(X)
+    if callable(target) or _is_predicted(target):
+        if callable(target):
+            labels = ensemble.classes_[_call_target(target, ensemble.predict_proba(X))]
+        else:
+            labels = ensemble.predict(X)
         maps = None
-        for label in np.unique(predicted):
-            rows = np.flatnonzero(predicted == label)
+        for label in np.unique(labels):
+            rows = np.flatnonzero(labels == label)
             part = _explain_ensemble(ensemble, np.asarray(X)[rows], label, options)
             maps = np.empty((len(X), *part.shape[1:]), np.float32) if maps is None else maps
             maps[rows] = part
         return maps
     if target is not None:
         if target not in ensemble.classes_:
-            raise ValueError(f"target {target!r} is not a class; classes_ = {ensemble.classes_}.")
+            invalid(
+                "target",
+                "cam_explain",
+                f"a class of the estimator among {ensemble.classes_.tolist()}, 'predicted', "
+                "a callable or None",
+                target,
+            )
         target = ensemble.le_.transform([target])[0]  # members were fitted on encoded labels
     maps = np.mean([cam_explain(m, X, target=target, **options) for m in ensemble.estimators_], 0)
     peak = maps.max(axis=(1, 2), keepdims=True)

@@ -3,6 +3,8 @@
 import numpy as np
 
 from ._cam import cam_explain
+from ._utils import through_pipeline
+from ._validation import real, validate_params
 
 
 def overlay_heatmap(image, heatmap, *, alpha=0.4, colormap="jet"):
@@ -32,6 +34,7 @@ def overlay_heatmap(image, heatmap, *, alpha=0.4, colormap="jet"):
     """
     import matplotlib
 
+    validate_params({"alpha": [real(0, 1)]}, {"alpha": alpha}, "overlay_heatmap")
     image = np.asarray(image, dtype=np.float32)
     heatmap = np.asarray(heatmap, dtype=np.float32)
     if image.ndim == 3 and image.shape[-1] == 1:
@@ -48,8 +51,6 @@ def overlay_heatmap(image, heatmap, *, alpha=0.4, colormap="jet"):
                 f"{name} must hold finite values in [0, 1]; got range "
                 f"[{np.nanmin(array):.3g}, {np.nanmax(array):.3g}]."
             )
-    if not 0 <= alpha <= 1:
-        raise ValueError(f"alpha must be in [0, 1], got {alpha}.")
     colored = matplotlib.colormaps[colormap](heatmap)[..., :3].astype(np.float32)
     return np.clip((1 - alpha) * image + alpha * colored, 0.0, 1.0)
 
@@ -110,11 +111,22 @@ class HeatmapDisplay:
         Returns
         -------
         display : HeatmapDisplay
+
+        Examples
+        --------
+        >>> from skxray import HeatmapDisplay, ScratchCNNClassifier
+        >>> from skxray.datasets import make_synthetic_xrays
+        >>> data = make_synthetic_xrays(40, 32, random_state=0)
+        >>> clf = ScratchCNNClassifier("vanilla", epochs=1, random_state=0)
+        >>> clf = clf.fit(data.images, data.target)
+        >>> HeatmapDisplay.from_estimator(clf, data.images[:2], method="gradcam++").axes_.shape
+        (2, 3)
         """
-        heatmaps = cam_explain(estimator, X, **cam_kwargs)
-        proba = estimator.predict_proba(X)[:, -1]
+        final, X = through_pipeline(estimator, X)  # a Pipeline decodes the images once
+        heatmaps = cam_explain(final, X, **cam_kwargs)
+        proba = final.predict_proba(X)[:, -1]
         if images is None:
-            images = estimator[:-1].transform(X) if hasattr(estimator, "steps") else X
+            images = X
         images = np.asarray(images, dtype=np.float32)
         if images.max() > 1:
             images = images / 255.0
@@ -131,6 +143,14 @@ class HeatmapDisplay:
         Returns
         -------
         self : HeatmapDisplay
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from skxray import HeatmapDisplay
+        >>> display = HeatmapDisplay(np.zeros((1, 8, 8)), np.ones((1, 8, 8)))
+        >>> display.plot(alpha=0.6, colormap="viridis").axes_.shape
+        (1, 3)
         """
         import matplotlib.pyplot as plt
 

@@ -7,6 +7,8 @@ import cv2
 import numpy as np
 from PIL import Image, ImageOps, UnidentifiedImageError
 
+from ._validation import ImageSize, StrOptions, check_image_size, validate_params
+
 IMAGE_EXTENSIONS = (".jpeg", ".jpg", ".png", ".bmp", ".tif", ".tiff")
 
 _INTERPOLATIONS = {
@@ -19,6 +21,15 @@ _INTERPOLATIONS = {
 _RESIZE_MODES = ("stretch", "pad")
 _COLOR_MODES = {"grayscale": 1, "rgb": 3}
 _EXIF_ORIENTATION = 0x0112
+
+_IMAGE_CONSTRAINTS = {
+    "image_size": [ImageSize()],
+    "color_mode": [StrOptions(set(_COLOR_MODES))],
+    "resize": [StrOptions(set(_RESIZE_MODES))],
+    "interpolation": [StrOptions(set(_INTERPOLATIONS))],
+}
+"""What the image-reading parameters shared by the loaders accept."""
+_DECODE_CONSTRAINTS = {**_IMAGE_CONSTRAINTS, "image_size": [ImageSize(), None]}
 
 
 class ImageLoadError(ValueError):
@@ -33,25 +44,6 @@ class ImageLoadError(ValueError):
     >>> issubclass(ImageLoadError, ValueError)
     True
     """
-
-
-def _check_choice(name, value, choices):
-    if value not in choices:
-        raise ValueError(f"{name}={value!r} is not supported; choose one of {sorted(choices)}.")
-
-
-def _check_size(image_size):
-    if isinstance(image_size, (int, np.integer)):
-        image_size = (int(image_size), int(image_size))
-    try:
-        height, width = (int(v) for v in image_size)
-    except (TypeError, ValueError):
-        raise ValueError(
-            f"image_size must be an int or a (height, width) pair, got {image_size!r}."
-        ) from None
-    if height < 1 or width < 1:
-        raise ValueError(f"image_size must be positive, got {image_size!r}.")
-    return height, width
 
 
 def _to_unit_float(array):
@@ -138,9 +130,9 @@ def decode_image(
     ----------
     path : str or path-like
         The image file.
-    image_size : int or (int, int), default=None
-        Output ``(height, width)``; an int means a square. ``None`` keeps the
-        file's own size.
+    image_size : int or (height, width), default=None
+        Output size in pixels, each >= 1; an int means a square. ``None``
+        keeps the file's own size.
     color_mode : {"grayscale", "rgb"}, default="grayscale"
         One channel (luma) or three.
     resize : {"stretch", "pad"}, default="stretch"
@@ -155,6 +147,9 @@ def decode_image(
 
     Raises
     ------
+    InvalidParameterError
+        If a parameter is not one of the values listed above (scikit-learn's
+        error, a ``ValueError`` and a ``TypeError``).
     ImageLoadError
         If the file is missing, unreadable, empty, not an image, truncated or
         corrupt, or larger than Pillow's decompression-bomb limit
@@ -168,10 +163,17 @@ def decode_image(
     >>> decode_image(path, 64).shape
     (64, 64, 1)
     """
-    _check_choice("color_mode", color_mode, _COLOR_MODES)
-    _check_choice("resize", resize, _RESIZE_MODES)
-    _check_choice("interpolation", interpolation, _INTERPOLATIONS)
-    size = None if image_size is None else _check_size(image_size)
+    validate_params(
+        _DECODE_CONSTRAINTS,
+        {
+            "image_size": image_size,
+            "color_mode": color_mode,
+            "resize": resize,
+            "interpolation": interpolation,
+        },
+        "decode_image",
+    )
+    size = None if image_size is None else check_image_size(image_size, caller="decode_image")
     channels = _COLOR_MODES[color_mode]
     path = os.fspath(path)
     try:

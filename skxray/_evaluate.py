@@ -1,12 +1,13 @@
 """evaluate(): held-out scores with bootstrap confidence intervals, and their plots."""
 
+import warnings
 from dataclasses import dataclass, field
 
 import numpy as np
-from sklearn.metrics import roc_auc_score
 from sklearn.utils import check_random_state
 
-from ._metrics import binary_scores
+from ._metrics import _check_binary, binary_scores
+from ._validation import integer, real, validate_params
 
 _SCORES = ("f1", "precision", "sensitivity", "specificity", "roc_auc", "accuracy")
 
@@ -18,9 +19,11 @@ class EvaluationReport:
     Attributes
     ----------
     scores : dict of str to float
-        Point estimates: f1, precision, sensitivity, specificity, roc_auc, accuracy.
+        Point estimates: f1, precision, sensitivity, specificity, roc_auc, accuracy,
+        as :func:`~skxray.binary_scores` computes them.
     ci : dict of str to (float, float)
-        Percentile bootstrap intervals at ``confidence``.
+        Percentile bootstrap intervals at ``confidence``, of the same scores
+        computed the same way on each resample.
     confusion_matrix : ndarray of shape (2, 2)
         Rows: true 0/1; columns: predicted 0/1.
     threshold, confidence, n_bootstrap : float, float, int
@@ -146,6 +149,15 @@ def evaluate(
     )
 
 
+_EVALUATE_CONSTRAINTS = {
+    "threshold": [real()],
+    "n_bootstrap": [integer(1, None, closed="left")],
+    "confidence": [real(0, 1, closed="neither")],
+    "random_state": ["random_state"],
+    "plot": ["boolean"],
+}
+
+
 def evaluate_scores(
     y_true,
     y_score,
@@ -157,6 +169,28 @@ def evaluate_scores(
     plot=False,
 ):
     """:func:`evaluate` on given labels and positive-class probabilities.
+
+    The point estimates are :func:`~skxray.binary_scores`; the intervals are
+    percentiles of the same function over ``n_bootstrap`` resamples of the
+    (label, score) pairs, drawn with replacement. A resample on which a score
+    is undefined (ROC-AUC when it holds one class) is left out of that
+    score's interval; the threshold scores are always defined (a zero
+    denominator gives 0.0, in the point estimate and in the resamples alike).
+
+    Parameters
+    ----------
+    y_true : array-like of shape (n_samples,)
+        True labels, 1 = positive (PNEUMONIA).
+    y_score : array-like of shape (n_samples,)
+        Predicted probability of the positive class.
+    threshold : float, default=0.5
+        Probability at or above which a case is called positive.
+    n_bootstrap : int, default=1000
+        Bootstrap resamples (percentile intervals).
+    confidence : float, default=0.95
+    random_state : int, RandomState instance or None, default=None
+    plot : bool, default=False
+        Draw the ROC curve, reliability diagram and confusion matrix.
 
     Returns
     -------
@@ -170,35 +204,34 @@ def evaluate_scores(
     >>> round(r.scores["sensitivity"], 3), r.confusion_matrix.tolist()
     (0.667, [[1, 1], [1, 2]])
     """
-    y_true = np.asarray(y_true).astype(int)
-    y_score = np.asarray(y_score, dtype=float)
-    if not 0 < confidence < 1:
-        raise ValueError(f"confidence must be in (0, 1), got {confidence}.")
-    if n_bootstrap < 1:
-        raise ValueError(f"n_bootstrap must be at least 1, got {n_bootstrap}.")
+    params = dict(
+        threshold=threshold,
+        n_bootstrap=n_bootstrap,
+        confidence=confidence,
+        random_state=random_state,
+        plot=plot,
+    )
+    validate_params(_EVALUATE_CONSTRAINTS, params, "evaluate")
+    y_true, y_score = _check_binary(y_true, y_score)
     point = binary_scores(y_true, y_score, threshold)
+    # A plain percentile bootstrap over binary_scores rather than scipy.stats.bootstrap
+    # (paired=True, method="percentile"), which would draw the same kind of resamples but
+    # takes its percentiles with nan propagating: one resample with a single class (ROC-AUC
+    # undefined) would make the whole ROC-AUC interval nan, with a DegenerateDataWarning.
+    # That is routine on small or imbalanced held-out sets (30 images, 3 positive: ~4% of
+    # resamples), so undefined resamples are left out per score instead (np.nanpercentile).
     rng = check_random_state(random_state)
     n = len(y_true)
-    samples = {name: [] for name in _SCORES}
-    pred = (y_score >= threshold).astype(int)
-    for _ in range(n_bootstrap):
+    samples = np.empty((n_bootstrap, len(_SCORES)))
+    for b in range(n_bootstrap):
         idx = rng.randint(0, n, n)
-        t, p, s = y_true[idx], pred[idx], y_score[idx]
-        tp = int(np.sum((t == 1) & (p == 1)))
-        fp = int(np.sum((t == 0) & (p == 1)))
-        fn = int(np.sum((t == 1) & (p == 0)))
-        tn = n - tp - fp - fn
-        samples["f1"].append(2 * tp / (2 * tp + fp + fn) if tp + fp + fn else np.nan)
-        samples["precision"].append(tp / (tp + fp) if tp + fp else np.nan)
-        samples["sensitivity"].append(tp / (tp + fn) if tp + fn else np.nan)
-        samples["specificity"].append(tn / (tn + fp) if tn + fp else np.nan)
-        samples["accuracy"].append((tp + tn) / n)
-        samples["roc_auc"].append(roc_auc_score(t, s) if 0 < t.sum() < n else np.nan)
+        scores = binary_scores(y_true[idx], y_score[idx], threshold)
+        samples[b] = [scores[name] for name in _SCORES]
     tail = 100 * (1 - confidence) / 2
-    ci = {
-        name: tuple(float(v) for v in np.nanpercentile(values, [tail, 100 - tail]))
-        for name, values in samples.items()
-    }
+    with warnings.catch_warnings():  # a score undefined on every resample: a nan interval
+        warnings.simplefilter("ignore", RuntimeWarning)
+        lows, highs = np.nanpercentile(samples, [tail, 100 - tail], axis=0)
+    ci = {name: (float(lo), float(hi)) for name, lo, hi in zip(_SCORES, lows, highs, strict=True)}
     report = EvaluationReport(
         scores={name: point[name] for name in _SCORES},
         ci=ci,

@@ -12,16 +12,26 @@ from sklearn.utils import Bunch
 
 from ._decode import (
     _COLOR_MODES,
-    _INTERPOLATIONS,
-    _RESIZE_MODES,
+    _IMAGE_CONSTRAINTS,
     IMAGE_EXTENSIONS,
     ImageLoadError,
-    _check_choice,
-    _check_size,
     decode_image,
+)
+from ._validation import (
+    FOLDER_IMAGE_SIZE,
+    LOADER_IMAGE_SIZE,
+    ParamsValidated,
+    StrOptions,
+    check_image_size,
+    validate_params,
 )
 
 POSITIVE_CLASS = "PNEUMONIA"
+_FOLDER_CONSTRAINTS = {
+    "image_size": _IMAGE_CONSTRAINTS["image_size"],
+    "color_mode": _IMAGE_CONSTRAINTS["color_mode"],
+    "on_error": [StrOptions({"raise", "skip"})],
+}
 _PATIENT_PATTERNS = (
     re.compile(r"^(person\d+)_"),  # person1946_bacteria_4874.jpeg
     re.compile(r"(?:^|-)(IM-\d+)-"),  # IM-0115-0001.jpeg, NORMAL2-IM-1427-0001.jpeg
@@ -59,10 +69,6 @@ def patient_id(path):
         if match:
             return match.group(1)
     return os.path.splitext(name)[0]
-
-
-def _check_on_error(on_error):
-    _check_choice("on_error", on_error, ("raise", "skip"))
 
 
 def _report(problem, on_error, skipped):
@@ -113,7 +119,7 @@ def load_image_folder(
     *,
     classes=None,
     load_images=False,
-    image_size=224,
+    image_size=FOLDER_IMAGE_SIZE,
     color_mode="grayscale",
     check_images=False,
     on_error="raise",
@@ -134,10 +140,13 @@ def load_image_folder(
         Class folders to use, in label order. ``None`` uses every sub-folder.
     load_images : bool, default=False
         Also decode every image into ``images``.
-    image_size : int or (int, int), default=224
-        Size of ``images`` when ``load_images=True``.
+    image_size : int or (height, width), default=224
+        Size in pixels of ``images``, each >= 1; an int means a square.
+        Used, and checked, only when images are decoded (``load_images`` or
+        ``check_images``).
     color_mode : {"grayscale", "rgb"}, default="grayscale"
-        Channels of ``images`` when ``load_images=True``.
+        Channels of ``images``; used, and checked, only when images are
+        decoded.
     check_images : bool, default=False
         Decode every file once to find corrupt or truncated images now rather
         than at training time. Implied by ``load_images=True``.
@@ -160,6 +169,9 @@ def load_image_folder(
 
     Raises
     ------
+    InvalidParameterError
+        If a parameter is not one of the values listed above (scikit-learn's
+        error, a ``ValueError`` and a ``TypeError``).
     FileNotFoundError
         If ``root`` does not exist or is not a folder.
     ValueError
@@ -178,7 +190,11 @@ def load_image_folder(
     >>> sorted(set(data.target.tolist()))
     [0, 1]
     """
-    _check_on_error(on_error)
+    params = {"on_error": on_error}
+    decode = load_images or check_images
+    if decode:  # the image parameters matter only then
+        params.update(image_size=image_size, color_mode=color_mode)
+    validate_params(_FOLDER_CONSTRAINTS, params, "load_image_folder")
     root = Path(root)
     if not root.is_dir():
         raise FileNotFoundError(f"Image folder {str(root)!r} does not exist or is not a folder.")
@@ -211,9 +227,10 @@ def load_image_folder(
     target = np.asarray(target, dtype=np.int64)
 
     images = None
-    if load_images or check_images:
+    if decode:
+        size = check_image_size(image_size, "image_size", "load_image_folder")
         images, ok = _decode_many(
-            paths, image_size, color_mode, "stretch", "area", np.float32, on_error, skipped, n_jobs
+            paths, size, color_mode, "stretch", "area", np.float32, on_error, skipped, n_jobs
         )
         paths, target = paths[ok], target[ok]
         images = images[ok] if not ok.all() else images
@@ -230,11 +247,12 @@ def load_image_folder(
     return bunch
 
 
-def _decode_many(
-    paths, image_size, color_mode, resize, interpolation, dtype, on_error, skipped, n_jobs
-):
-    """Decode ``paths`` into one preallocated array; return it and a mask of successes."""
-    height, width = _check_size(image_size)
+def _decode_many(paths, size, color_mode, resize, interpolation, dtype, on_error, skipped, n_jobs):
+    """Decode ``paths`` into one preallocated ``size`` array; return it and a mask of successes.
+
+    The parameters are valid: ``size`` is ``(height, width)``.
+    """
+    height, width = size
     channels = _COLOR_MODES[color_mode]
     out = np.empty((len(paths), height, width, channels), dtype=dtype)
     ok = np.ones(len(paths), dtype=bool)
@@ -271,7 +289,20 @@ def _decode_many(
     return out, ok
 
 
-class ImageDirLoader(TransformerMixin, BaseEstimator):
+def _dtype_name(dtype):
+    """The name of the numpy dtype that ``dtype`` denotes, or ``dtype`` itself if none.
+
+    ``"u1"``, ``np.uint8`` and ``np.dtype("uint8")`` all give ``"uint8"``.
+    """
+    if dtype is None:  # np.dtype(None) is float64; show None in the error
+        return None
+    try:
+        return np.dtype(dtype).name
+    except (TypeError, ValueError):
+        return dtype
+
+
+class ImageDirLoader(ParamsValidated, TransformerMixin, BaseEstimator):
     """Turn image paths into a 4-D array, as the first step of a ``Pipeline``.
 
     The transformer is stateless: ``fit`` learns nothing, so the same paths
@@ -279,8 +310,8 @@ class ImageDirLoader(TransformerMixin, BaseEstimator):
 
     Parameters
     ----------
-    image_size : int or (int, int), default=128
-        Output ``(height, width)``; an int means a square.
+    image_size : int or (height, width), default=128
+        Output size in pixels, each >= 1; an int means a square.
     color_mode : {"grayscale", "rgb"}, default="grayscale"
         One channel or three.
     resize : {"stretch", "pad"}, default="stretch"
@@ -288,9 +319,10 @@ class ImageDirLoader(TransformerMixin, BaseEstimator):
         keeps it and pads with black.
     interpolation : {"area", "bilinear", "bicubic", "nearest", "lanczos"}, default="area"
         Resampling filter.
-    dtype : {"float32", "uint8"}, default="float32"
+    dtype : {"float32", "uint8"} or numpy dtype, default="float32"
         ``float32`` in [0, 1], or ``uint8`` in [0, 255] at a quarter of the
-        memory (the estimators rescale ``uint8`` input themselves).
+        memory (the estimators rescale ``uint8`` input themselves). Any
+        dtype-like naming one of them (``np.uint8``, ``"u1"``...) is accepted.
     n_jobs : int, default=None
         Threads decoding images; ``-1`` uses all cores.
 
@@ -320,9 +352,14 @@ class ImageDirLoader(TransformerMixin, BaseEstimator):
     ((4, 32, 32, 1), 'float32')
     """
 
+    _parameter_constraints = {
+        **_IMAGE_CONSTRAINTS,
+        "dtype": [StrOptions({"float32", "uint8"})],  # checked on the dtype's name
+    }
+
     def __init__(
         self,
-        image_size=128,
+        image_size=LOADER_IMAGE_SIZE,
         *,
         color_mode="grayscale",
         resize="stretch",
@@ -337,12 +374,12 @@ class ImageDirLoader(TransformerMixin, BaseEstimator):
         self.dtype = dtype
         self.n_jobs = n_jobs
 
-    def _validate(self, X):
-        _check_size(self.image_size)
-        _check_choice("color_mode", self.color_mode, _COLOR_MODES)
-        _check_choice("resize", self.resize, _RESIZE_MODES)
-        _check_choice("interpolation", self.interpolation, _INTERPOLATIONS)
-        _check_choice("dtype", np.dtype(self.dtype).name, ("float32", "uint8"))
+    def _validate_params(self):
+        params = self.get_params(deep=False)
+        params["dtype"] = _dtype_name(self.dtype)
+        validate_params(self._parameter_constraints, params, type(self).__name__)
+
+    def _check_paths(self, X):
         if isinstance(X, (str, os.PathLike)):
             raise TypeError("X must be a list or array of image paths, not a single path.")
         paths = np.asarray([os.fspath(p) for p in np.ravel(np.asarray(X, dtype=object))])
@@ -368,7 +405,8 @@ class ImageDirLoader(TransformerMixin, BaseEstimator):
         -------
         self : ImageDirLoader
         """
-        self._validate(X)
+        self._validate_params()
+        self._check_paths(X)
         self.n_features_in_ = 1
         return self
 
@@ -384,10 +422,11 @@ class ImageDirLoader(TransformerMixin, BaseEstimator):
         -------
         images : ndarray of shape (n_samples, height, width, channels)
         """
-        paths = self._validate(X)
+        self._validate_params()
+        paths = self._check_paths(X)
         images, _ = _decode_many(
             paths,
-            self.image_size,
+            check_image_size(self.image_size, "image_size", type(self).__name__),
             self.color_mode,
             self.resize,
             self.interpolation,

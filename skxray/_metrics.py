@@ -1,19 +1,143 @@
-"""Scores of a binary X-ray classifier and the display of its training history."""
+"""Scores of a binary X-ray classifier and the display of its training history.
+
+Every score skxray reports (``binary_scores``, ``evaluate``'s point estimates
+and bootstrap intervals, the ``EpochScores`` callback) is defined once, here:
+
+* :func:`scores_from_counts`: the scores of hard predictions, from the
+  confusion counts alone (:data:`THRESHOLD_SCORES`);
+* :func:`probability_score`: the scores of the ranking by probability
+  (:data:`PROBABILITY_SCORES`).
+
+Zero division: a ratio whose denominator is zero (precision with no
+predicted positive, sensitivity with no true positive, specificity with no
+true negative, F1 with neither) is 0.0, as scikit-learn's
+``zero_division=0.0`` and Keras's ``Precision``/``Recall`` give it. The
+ranking scores are nan when ``y_true`` has one class only (undefined, not a
+zero division).
+"""
 
 import numpy as np
-from sklearn.metrics import (
-    accuracy_score,
-    confusion_matrix,
-    f1_score,
-    precision_score,
-    recall_score,
-    roc_auc_score,
-)
+from sklearn.metrics import average_precision_score, roc_auc_score
 from sklearn.utils.validation import check_is_fitted
+
+from ._utils import final_estimator
+from ._validation import StrOptions, validate_params
+
+THRESHOLD_SCORES = (
+    "f1",
+    "precision",
+    "sensitivity",
+    "specificity",
+    "accuracy",
+    "balanced_accuracy",
+)
+"""Scores of the predictions at a threshold: functions of the confusion counts."""
+PROBABILITY_SCORES = ("roc_auc", "average_precision")
+"""Scores of the positive-class probabilities themselves (no threshold)."""
+SCORE_ALIASES = {"recall": "sensitivity"}
+"""Other names of scores: scikit-learn's ``recall`` is the sensitivity."""
+SCORE_NAMES = (*THRESHOLD_SCORES, *SCORE_ALIASES, *PROBABILITY_SCORES)
+"""Every score name that :func:`scores_from_counts` or :func:`probability_score` defines."""
+
+
+def _ratio(numerator, denominator):
+    # The zero-division convention, in one place: 0.0.
+    return float(numerator / denominator) if denominator else 0.0
+
+
+def scores_from_counts(tn, fp, fn, tp):
+    """The threshold scores of a binary classifier from its confusion counts.
+
+    The one definition of :data:`THRESHOLD_SCORES` in skxray; a zero
+    denominator gives 0.0 (see the module docstring).
+
+    Parameters
+    ----------
+    tn, fp, fn, tp : int or float
+        True negatives, false positives, false negatives and true positives
+        (floats for weighted counts, as Keras accumulates them).
+
+    Returns
+    -------
+    scores : dict of str to float
+        ``f1``, ``precision``, ``sensitivity`` (= recall), ``specificity``,
+        ``accuracy`` and ``balanced_accuracy`` (mean of sensitivity and
+        specificity).
+
+    Examples
+    --------
+    >>> from skxray._metrics import scores_from_counts
+    >>> s = scores_from_counts(tn=1, fp=1, fn=0, tp=2)
+    >>> round(s["f1"], 4), s["precision"], s["specificity"], s["balanced_accuracy"]
+    (0.8, 0.6666666666666666, 0.5, 0.75)
+    >>> scores_from_counts(tn=5, fp=0, fn=0, tp=0)["f1"]  # no positive at all
+    0.0
+    """
+    sensitivity = _ratio(tp, tp + fn)
+    specificity = _ratio(tn, tn + fp)
+    return {
+        "f1": _ratio(2 * tp, 2 * tp + fp + fn),
+        "precision": _ratio(tp, tp + fp),
+        "sensitivity": sensitivity,
+        "specificity": specificity,
+        "accuracy": _ratio(tp + tn, tn + fp + fn + tp),
+        "balanced_accuracy": (sensitivity + specificity) / 2,
+    }
+
+
+def probability_score(name, y_true, y_score):
+    """A score of positive-class probabilities: ROC-AUC or average precision.
+
+    The one definition of :data:`PROBABILITY_SCORES` in skxray.
+
+    Parameters
+    ----------
+    name : {"roc_auc", "average_precision"}
+    y_true : ndarray of shape (n_samples,)
+        True labels, 0 or 1.
+    y_score : ndarray of shape (n_samples,)
+        Predicted probability of the positive class.
+
+    Returns
+    -------
+    score : float
+        nan when ``y_true`` has one class only.
+
+    Examples
+    --------
+    >>> from skxray._metrics import probability_score
+    >>> probability_score("roc_auc", [0, 0, 1, 1], [0.1, 0.6, 0.7, 0.9])
+    1.0
+    >>> probability_score("average_precision", [1, 1], [0.1, 0.6])
+    nan
+    """
+    constraints = {"name": [StrOptions(set(PROBABILITY_SCORES))]}
+    validate_params(constraints, {"name": name}, "probability_score")
+    y_true = np.asarray(y_true)
+    if np.unique(y_true).size != 2:
+        return float("nan")
+    score = roc_auc_score if name == "roc_auc" else average_precision_score
+    return float(score(y_true, y_score))
+
+
+def _check_binary(y_true, y_score):
+    y_true = np.asarray(y_true).astype(int)
+    y_score = np.asarray(y_score, dtype=float)
+    if y_true.shape != y_score.shape or y_true.ndim != 1:
+        raise ValueError(
+            f"y_true and y_score must be 1-D of the same length, got shapes "
+            f"{y_true.shape} and {y_score.shape}."
+        )
+    if np.any((y_true != 0) & (y_true != 1)):
+        raise ValueError(f"y_true must be 0 or 1, got labels {np.unique(y_true).tolist()}.")
+    return y_true, y_score
 
 
 def binary_scores(y_true, y_score, threshold=0.5):
     """F1, precision, sensitivity, specificity, ROC-AUC and accuracy at a threshold.
+
+    The scores are those of :func:`scores_from_counts` (a zero denominator
+    gives 0.0) and :func:`probability_score` (nan when ``y_true`` has one class).
 
     Parameters
     ----------
@@ -28,8 +152,9 @@ def binary_scores(y_true, y_score, threshold=0.5):
     -------
     scores : dict
         ``f1``, ``precision``, ``sensitivity`` (= recall), ``specificity``,
-        ``roc_auc`` (nan when ``y_true`` has one class), ``accuracy`` and
-        ``confusion_matrix`` (rows: true 0/1; columns: predicted 0/1).
+        ``roc_auc`` (nan when ``y_true`` has one class), ``accuracy``,
+        ``balanced_accuracy`` and ``confusion_matrix`` (rows: true 0/1;
+        columns: predicted 0/1).
 
     Examples
     --------
@@ -37,31 +162,37 @@ def binary_scores(y_true, y_score, threshold=0.5):
     >>> s = binary_scores([0, 0, 1, 1], [0.1, 0.6, 0.7, 0.9])
     >>> s["sensitivity"], s["specificity"], s["roc_auc"]
     (1.0, 0.5, 1.0)
+    >>> s["confusion_matrix"].tolist()
+    [[1, 1], [0, 2]]
     """
-    y_true = np.asarray(y_true).astype(int)
-    y_score = np.asarray(y_score, dtype=float)
-    if y_true.shape != y_score.shape or y_true.ndim != 1:
-        raise ValueError(
-            f"y_true and y_score must be 1-D of the same length, got shapes "
-            f"{y_true.shape} and {y_score.shape}."
-        )
+    y_true, y_score = _check_binary(y_true, y_score)
     y_pred = (y_score >= threshold).astype(int)
-    cm = confusion_matrix(y_true, y_pred, labels=[0, 1])
-    tn, fp = cm[0]
-    two_classes = len(np.unique(y_true)) == 2
+    cm = np.bincount(2 * y_true + y_pred, minlength=4).reshape(2, 2)
+    scores = scores_from_counts(*cm.ravel())
     return {
-        "f1": float(f1_score(y_true, y_pred, zero_division=0.0)),
-        "precision": float(precision_score(y_true, y_pred, zero_division=0.0)),
-        "sensitivity": float(recall_score(y_true, y_pred, zero_division=0.0)),
-        "specificity": float(tn / (tn + fp)) if tn + fp else float("nan"),
-        "roc_auc": float(roc_auc_score(y_true, y_score)) if two_classes else float("nan"),
-        "accuracy": float(accuracy_score(y_true, y_pred)),
+        **{name: scores[name] for name in ("f1", "precision", "sensitivity", "specificity")},
+        "roc_auc": probability_score("roc_auc", y_true, y_score),
+        "accuracy": scores["accuracy"],
+        "balanced_accuracy": scores["balanced_accuracy"],
         "confusion_matrix": cm,
     }
 
 
+_SCORE_TITLES = {
+    "f1": "F1 (positive class)",
+    "precision": "Precision (positive class)",
+    "recall": "Recall (positive class)",
+    "sensitivity": "Sensitivity",
+    "specificity": "Specificity",
+    "accuracy": "Accuracy",
+    "balanced_accuracy": "Balanced accuracy",
+    "roc_auc": "ROC-AUC",
+    "average_precision": "Average precision",
+}
+
+
 class TrainingHistoryDisplay:
-    """Loss and F1 per epoch, training vs validation, in scikit-learn's Display style.
+    """Loss and a score per epoch, training vs validation, in scikit-learn's Display style.
 
     Create it with :meth:`from_estimator`; it plots on creation and can be
     plotted again with :meth:`plot`.
@@ -70,33 +201,43 @@ class TrainingHistoryDisplay:
     ----------
     history : dict of list of float
         An estimator's ``history_``.
+    score : str, default="f1"
+        The history key plotted beside the loss (with its ``val_`` twin):
+        the ``EpochScores`` callback's ``scoring``,
+        or any compiled metric such as ``"roc_auc"``.
 
     Attributes
     ----------
     figure_ : matplotlib.figure.Figure
     axes_ : ndarray of matplotlib.axes.Axes
-        The loss and the F1 axes.
+        The loss and the score axes.
 
     Examples
     --------
     >>> from skxray import TrainingHistoryDisplay
     >>> history = {"loss": [0.7, 0.5], "val_loss": [0.7, 0.6], "f1": [0.5, 0.8],
-    ...            "val_f1": [0.4, 0.7]}
+    ...            "val_f1": [0.4, 0.7], "val_roc_auc": [0.6, 0.9]}
     >>> display = TrainingHistoryDisplay(history).plot()
     >>> [ax.get_title() for ax in display.axes_]
     ['Loss', 'F1 (positive class)']
+    >>> display = TrainingHistoryDisplay(history, score="roc_auc").plot()
+    >>> display.axes_[1].get_title(), len(display.axes_[1].lines)
+    ('ROC-AUC', 1)
     """
 
-    def __init__(self, history):
+    def __init__(self, history, *, score="f1"):
         self.history = history
+        self.score = score
 
     @classmethod
-    def from_estimator(cls, estimator, *, axes=None):
+    def from_estimator(cls, estimator, *, score="f1", axes=None):
         """Plot the history of a fitted skxray estimator.
 
         Parameters
         ----------
         estimator : fitted estimator with ``history_``, or a Pipeline ending in one.
+        score : str, default="f1"
+            The history key plotted beside the loss, with its ``val_`` twin.
         axes : sequence of two matplotlib Axes, default=None
             Where to draw; a new figure when None.
 
@@ -104,12 +245,12 @@ class TrainingHistoryDisplay:
         -------
         display : TrainingHistoryDisplay
         """
-        final = estimator.steps[-1][1] if hasattr(estimator, "steps") else estimator
+        final = final_estimator(estimator)
         check_is_fitted(final, "history_")
-        return cls(final.history_).plot(axes=axes)
+        return cls(final.history_, score=score).plot(axes=axes)
 
     def plot(self, *, axes=None):
-        """Draw loss and F1 curves.
+        """Draw the loss and the score curves.
 
         Parameters
         ----------
@@ -122,12 +263,12 @@ class TrainingHistoryDisplay:
         """
         import matplotlib.pyplot as plt
 
+        validate_params({"score": [str]}, {"score": self.score}, type(self).__name__)
         if axes is None:
             fig, axes = plt.subplots(1, 2, figsize=(9, 3.5), layout="constrained")
         axes = np.asarray(axes).ravel()
-        for ax, key, title in zip(
-            axes, ("loss", "f1"), ("Loss", "F1 (positive class)"), strict=True
-        ):
+        titles = ("Loss", _SCORE_TITLES.get(self.score, self.score))
+        for ax, key, title in zip(axes, ("loss", self.score), titles, strict=True):
             for prefix, label in (("", "training"), ("val_", "validation")):
                 values = self.history.get(prefix + key)
                 if values:
@@ -141,12 +282,17 @@ class TrainingHistoryDisplay:
         return self
 
 
-def plot_learning_curves(estimator, *, axes=None):
-    """Plot a fitted estimator's loss and F1 per epoch, training vs validation.
+def plot_learning_curves(estimator, *, score="f1", axes=None):
+    """Plot a fitted estimator's loss and F1 (or another score) per epoch.
+
+    Training vs validation, from the estimator's ``history_``.
 
     Parameters
     ----------
     estimator : fitted skxray estimator, or a Pipeline ending in one
+    score : str, default="f1"
+        The history key plotted beside the loss, with its ``val_`` twin:
+        the ``EpochScores`` callback's ``scoring`` or a compiled metric.
     axes : sequence of two matplotlib Axes, default=None
 
     Returns
@@ -164,4 +310,4 @@ def plot_learning_curves(estimator, *, axes=None):
     >>> len(display.axes_[0].lines)
     2
     """
-    return TrainingHistoryDisplay.from_estimator(estimator, axes=axes)
+    return TrainingHistoryDisplay.from_estimator(estimator, score=score, axes=axes)

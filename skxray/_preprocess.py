@@ -7,7 +7,7 @@ import numpy as np
 from scipy.sparse import issparse
 from sklearn.base import BaseEstimator, TransformerMixin
 
-_METHODS = ("global", "clahe")
+from ._validation import Interval, ParamsValidated, StrOptions, integer, real
 
 
 def _check_images(X, owner):
@@ -40,7 +40,7 @@ def _check_images(X, owner):
     return X
 
 
-class _ImageTransformer(TransformerMixin, BaseEstimator):
+class _ImageTransformer(ParamsValidated, TransformerMixin, BaseEstimator):
     """Stateless per-image transformers: parameter check at fit, images in and out."""
 
     def _check_images(self, X):
@@ -61,7 +61,7 @@ class _ImageTransformer(TransformerMixin, BaseEstimator):
         self : object
             The transformer.
         """
-        self._check_params()
+        self._validate_params()
         X = self._check_images(X)
         self.n_features_in_ = X.shape[1]
         return self
@@ -97,9 +97,9 @@ class HistogramEqualizer(_ImageTransformer):
     method : {"global", "clahe"}, default="global"
         Whole-image equalisation, or CLAHE.
     clip_limit : float, default=2.0
-        CLAHE's contrast limit (``"clahe"`` only).
+        CLAHE's contrast limit, > 0 (used by ``"clahe"`` only, always checked).
     tile_grid_size : int, default=8
-        CLAHE's tiles per side (``"clahe"`` only).
+        CLAHE's tiles per side, >= 1 (used by ``"clahe"`` only, always checked).
 
     Attributes
     ----------
@@ -109,7 +109,7 @@ class HistogramEqualizer(_ImageTransformer):
 
     See Also
     --------
-    recommended_classifier : uses it in front of Inception-V3.
+    recommended_classifier : uses it in front of the classifier.
 
     Notes
     -----
@@ -132,22 +132,17 @@ class HistogramEqualizer(_ImageTransformer):
     True
     """
 
+    _parameter_constraints = {
+        "method": [StrOptions({"global", "clahe"})],
+        # (0, inf], and a bool passes as 0 or 1 (hence not real()): as it always has.
+        "clip_limit": [Interval(numbers.Real, 0, None, closed="right")],
+        "tile_grid_size": [integer(1, None, closed="left")],
+    }
+
     def __init__(self, method="global", *, clip_limit=2.0, tile_grid_size=8):
         self.method = method
         self.clip_limit = clip_limit
         self.tile_grid_size = tile_grid_size
-
-    def _check_params(self):
-        if self.method not in _METHODS:
-            raise ValueError(f"method must be one of {_METHODS}, got {self.method!r}.")
-        if not isinstance(self.clip_limit, numbers.Real) or not self.clip_limit > 0:
-            raise ValueError(f"clip_limit must be a positive number, got {self.clip_limit!r}.")
-        if (
-            not isinstance(self.tile_grid_size, numbers.Integral)
-            or isinstance(self.tile_grid_size, bool)
-            or self.tile_grid_size < 1
-        ):
-            raise ValueError(f"tile_grid_size must be a positive int, got {self.tile_grid_size!r}.")
 
     def transform(self, X):
         """Equalise every image (and every channel) on its own.
@@ -163,7 +158,7 @@ class HistogramEqualizer(_ImageTransformer):
             uint8 for uint8 input; float in [0, 1] otherwise (float64 stays
             float64, any other type becomes float32).
         """
-        self._check_params()
+        self._validate_params()
         X = self._check_images(X)
         is_uint8 = X.dtype == np.uint8
         dtype = X.dtype if X.dtype in (np.float32, np.float64) else np.dtype(np.float32)
@@ -221,16 +216,10 @@ class BorderCrop(_ImageTransformer):
     ((1, 100, 100, 1), 0.0)
     """
 
+    _parameter_constraints = {"fraction": [real(0, 0.4, closed="left")]}
+
     def __init__(self, fraction=0.08):
         self.fraction = fraction
-
-    def _check_params(self):
-        if (
-            not isinstance(self.fraction, numbers.Real)
-            or isinstance(self.fraction, bool)
-            or not 0 <= self.fraction < 0.4
-        ):
-            raise ValueError(f"fraction must be a number in [0, 0.4), got {self.fraction!r}.")
 
     def transform(self, X):
         """Crop each image's border and resize it back (area interpolation).
@@ -244,7 +233,7 @@ class BorderCrop(_ImageTransformer):
         -------
         cropped : ndarray of the same shape and dtype (float16 becomes float32)
         """
-        self._check_params()
+        self._validate_params()
         X = self._check_images(X)
         height, width = X.shape[1:3]
         top, left = int(round(self.fraction * height)), int(round(self.fraction * width))

@@ -1,7 +1,5 @@
 """recommended_classifier: the measured recipes, as named presets of one Pipeline."""
 
-import numbers
-
 from sklearn.base import clone
 from sklearn.ensemble import VotingClassifier
 from sklearn.pipeline import Pipeline
@@ -11,6 +9,7 @@ from ._io import ImageDirLoader
 from ._preprocess import BorderCrop, HistogramEqualizer
 from ._scratch import ScratchCNNClassifier
 from ._transfer import InceptionTransferClassifier
+from ._validation import ImageSize, StrOptions, integer, invalid, validate_params
 
 _AUGMENTED_CNN = dict(
     preset="optimized",
@@ -20,6 +19,15 @@ _AUGMENTED_CNN = dict(
     class_weight="balanced",
     augmenter=XrayAugmenter(),
 )
+
+INCEPTION_HEAD = dict(
+    head_units=256,
+    dropout=0.3,
+    epochs=15,
+    batch_size=64,
+    optimizer__learning_rate=1e-3,
+)
+"""The Inception-V3 head settings measured in Table 5 and used by the ``"inception"`` preset."""
 
 _DEFAULT = dict(
     description=(
@@ -66,12 +74,8 @@ RECIPES = {
         classifier=dict(
             mode="bottleneck",
             input_size=150,
-            head_units=256,
-            dropout=0.3,
-            epochs=15,
-            batch_size=64,
+            **INCEPTION_HEAD,
             optimizer="adam",
-            optimizer__learning_rate=1e-3,
             class_weight="balanced",
             label_smoothing=0.1,
         ),
@@ -92,11 +96,6 @@ DEFAULT_PRESET = "equalized-augmented-cnn"
 
 _PREPROCESS = {"histogramequalizer": HistogramEqualizer, "bordercrop": BorderCrop}
 _MODELS = {"cnn": ScratchCNNClassifier, "inception": InceptionTransferClassifier}
-
-
-def _positive_int(value, name):
-    if not isinstance(value, numbers.Integral) or isinstance(value, bool) or value < 1:
-        raise ValueError(f"{name} must be a positive int, got {value!r}.")
 
 
 def recommended_classifier(
@@ -179,17 +178,22 @@ def recommended_classifier(
     >>> [name for name, _ in recommended_classifier(paths=True).steps]
     ['imagedirloader', 'histogramequalizer', 'classifier']
     """
-    if preset not in RECIPES:
-        raise ValueError(f"preset must be one of {sorted(RECIPES)}, got {preset!r}.")
+    validate_params(
+        {
+            "preset": [StrOptions(set(RECIPES))],
+            "n_seeds": [integer(1, None), None],
+            "paths": ["boolean"],
+            "image_size": [ImageSize(), None],
+            "random_state": [integer()],
+            "verbose": ["verbose"],
+        },
+        locals(),
+        "recommended_classifier",
+    )
+    if image_size is not None and not paths:
+        invalid("image_size", "recommended_classifier", "None unless paths=True", image_size)
     recipe = RECIPES[preset]
     n_seeds = recipe["n_seeds"] if n_seeds is None else n_seeds
-    _positive_int(n_seeds, "n_seeds")
-    if not isinstance(random_state, numbers.Integral) or isinstance(random_state, bool):
-        raise ValueError(
-            f"random_state must be an int (the recipe is seeded), got {random_state!r}."
-        )
-    if image_size is not None and not paths:
-        raise ValueError("image_size is the loader's size: pass it with paths=True.")
 
     def make(seed):
         settings = {

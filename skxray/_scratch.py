@@ -2,7 +2,8 @@
 
 import keras
 
-from ._base import BaseXrayClassifier
+from ._base import BaseXrayClassifier, document_training_parameters
+from ._validation import PerBlock, StrOptions, integer, invalid, real
 
 PRESETS = {
     # The 2018 report's networks (see the reference notebook).
@@ -26,15 +27,7 @@ PRESETS = {
 _ARCH_PARAMS = tuple(PRESETS["vanilla"])
 
 
-def _per_block(value, n_blocks, name):
-    values = (value,) * n_blocks if isinstance(value, int) else tuple(value)
-    if len(values) != n_blocks or any(int(v) < 1 for v in values):
-        raise ValueError(
-            f"{name} must be a positive int or one per conv block ({n_blocks}), got {value!r}."
-        )
-    return tuple(int(v) for v in values)
-
-
+@document_training_parameters
 class ScratchCNNClassifier(BaseXrayClassifier):
     """A convolutional network trained from scratch, as a scikit-learn classifier.
 
@@ -71,45 +64,7 @@ class ScratchCNNClassifier(BaseXrayClassifier):
         choice), global-average-pooled (which also enables
         ``cam_explain(method="cam")``) or global-max-pooled (suits small
         local findings).
-    optimizer : str or keras.optimizers.Optimizer, default="adam"
-        A Keras optimizer name ("adam", "sgd", "rmsprop"...) or instance. Its
-        settings are routed parameters: ``optimizer__learning_rate=1e-3``,
-        ``optimizer__momentum=0.9``.
-    label_smoothing : float, default=0.0
-        Label smoothing of the binary cross-entropy.
-    epochs : int, default=10
-        Passes over the training data.
-    batch_size : int, default=32
-        Images per gradient step (and per prediction batch).
-    class_weight : dict, "balanced" or None, default=None
-        Weights of the classes in the loss; ``"balanced"`` weights them
-        inversely to their frequencies.
-    validation_split : float, default=0.0
-        Fraction of the training data held out, stratified by class, and
-        scored at the end of each epoch (in ``history_``).
-    early_stopping : bool, default=False
-        Stop when the validation loss has not improved for ``patience``
-        epochs and restore the best weights. Needs validation data.
-    patience : int, default=3
-        Epochs without improvement before early stopping.
-    augmenter : XrayAugmenter, default=None
-        Random transforms applied to training batches only, fresh each epoch.
-    tta_shift : float, default=0.0
-        Test-time augmentation: ``predict`` and ``predict_proba`` average the
-        network's output over the image and its four translations (right,
-        left, down, up) by this fraction of the width or height, with a
-        reflected border; in [0, 0.5), 0 turns it off. Heatmaps explain the
-        image itself.
-    callbacks : list of keras.callbacks.Callback, default=None
-        Extra Keras callbacks.
-    random_state : int, RandomState instance or None, default=None
-        Seed of the weights, shuffling, dropout, augmentation and validation
-        split. The same seed gives the same predictions on CPU.
-    verbose : int, default=0
-        Keras verbosity (1: progress bar).
-    **routed_params
-        scikeras routed parameters only (``optimizer__*``, ``fit__*``,
-        ``predict__*``, ``callbacks__*``).
+    {training_parameters}
 
     Attributes
     ----------
@@ -170,32 +125,23 @@ class ScratchCNNClassifier(BaseXrayClassifier):
         verbose=0,
         **routed_params,
     ):
-        self.preset = preset
-        self.conv_filters = conv_filters
-        self.kernel_size = kernel_size
-        self.pool_size = pool_size
-        self.conv_dropout = conv_dropout
-        self.dense_units = dense_units
-        self.dense_dropout = dense_dropout
-        self.head_pooling = head_pooling
-        self.optimizer = optimizer
-        self.label_smoothing = label_smoothing
-        self.epochs = epochs
-        self.batch_size = batch_size
-        self.class_weight = class_weight
-        self.validation_split = validation_split
-        self.early_stopping = early_stopping
-        self.patience = patience
-        self.augmenter = augmenter
-        self.tta_shift = tta_shift
-        self.callbacks = callbacks
-        self.random_state = random_state
-        self.verbose = verbose
-        vars(self).update(routed_params)
+        self._store_parameters(locals())
+
+    _parameter_constraints = {
+        **BaseXrayClassifier._parameter_constraints,
+        "preset": [StrOptions(set(PRESETS))],
+        "conv_filters": [PerBlock(allow_int=False), None],
+        "kernel_size": [PerBlock(), None],
+        "pool_size": [PerBlock(), None],
+        "conv_dropout": [real(0, 1, closed="left"), None],
+        "dense_units": [integer(0, None), None],
+        "dense_dropout": [real(0, 1, closed="left"), None],
+        "head_pooling": [StrOptions({"flatten", "avg", "max"})],
+    }
 
     def _architecture(self):
-        if self.preset not in PRESETS:
-            raise ValueError(f"Unknown preset {self.preset!r}; choose one of {sorted(PRESETS)}.")
+        """The network's settings: the preset's, overridden by the parameters given."""
+        self._validate_params()
         preset = PRESETS[self.preset]
         arch = {name: getattr(self, name) for name in _ARCH_PARAMS}
         arch = {k: preset[k] if v is None else v for k, v in arch.items()}
@@ -203,17 +149,12 @@ class ScratchCNNClassifier(BaseXrayClassifier):
         for name in ("kernel_size", "pool_size"):
             if getattr(self, name) is None and len(preset[name]) != n_blocks:
                 arch[name] = preset[name][0]  # the preset's value for every block
-        if n_blocks < 1:
-            raise ValueError("conv_filters must name at least one conv block.")
         for name in ("conv_filters", "kernel_size", "pool_size"):
-            arch[name] = _per_block(arch[name], n_blocks, name)
-        for name in ("conv_dropout", "dense_dropout"):
-            if not 0 <= arch[name] < 1:
-                raise ValueError(f"{name} must be in [0, 1), got {arch[name]!r}.")
-        if self.head_pooling not in ("flatten", "avg", "max"):
-            raise ValueError(
-                f"head_pooling must be 'flatten', 'avg' or 'max', got {self.head_pooling!r}."
-            )
+            value = arch[name]
+            values = (value,) * n_blocks if isinstance(value, int) else tuple(value)
+            if len(values) != n_blocks:
+                invalid(name, type(self).__name__, f"one value per conv block ({n_blocks})", value)
+            arch[name] = tuple(int(v) for v in values)
         return arch
 
     def _build_network(self, x):

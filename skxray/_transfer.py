@@ -1,16 +1,19 @@
 """InceptionTransferClassifier: Inception-V3 bottleneck features, then fine-tuning."""
 
 import numbers
+import os
 
 import keras
 
-from ._base import BaseXrayClassifier
+from ._base import BaseXrayClassifier, document_training_parameters
 from ._features import FEATURE_CACHE, base_key, resolve_weights
+from ._validation import INCEPTION_INPUT_SIZE, StrOptions, integer, real
 
 MIN_INPUT_SIZE = 75
 N_BLOCKS = 11  # mixed0 ... mixed10
 
 
+@document_training_parameters
 class InceptionTransferClassifier(BaseXrayClassifier):
     """Transfer learning from Inception-V3, as a scikit-learn classifier.
 
@@ -59,10 +62,8 @@ class InceptionTransferClassifier(BaseXrayClassifier):
         Cache the frozen base's features across fits in this process (only
         used without ``augmenter`` and, for ``weights=None``, with an int
         ``random_state``). See :data:`skxray.FEATURE_CACHE`.
-    optimizer, label_smoothing, epochs, batch_size, class_weight, \
-validation_split, early_stopping, patience, augmenter, tta_shift, callbacks, \
-random_state, verbose, **routed_params
-        As for :class:`ScratchCNNClassifier`; ``epochs`` counts the first stage.
+    {training_parameters}
+        ``epochs`` counts the first stage.
 
     Attributes
     ----------
@@ -90,7 +91,7 @@ random_state, verbose, **routed_params
         mode="bottleneck",
         *,
         weights="imagenet",
-        input_size=299,
+        input_size=INCEPTION_INPUT_SIZE,
         head_units=1024,
         dropout=0.5,
         n_trainable_blocks=2,
@@ -112,45 +113,20 @@ random_state, verbose, **routed_params
         verbose=0,
         **routed_params,
     ):
-        self.mode = mode
-        self.weights = weights
-        self.input_size = input_size
-        self.head_units = head_units
-        self.dropout = dropout
-        self.n_trainable_blocks = n_trainable_blocks
-        self.fine_tune_epochs = fine_tune_epochs
-        self.fine_tune_learning_rate = fine_tune_learning_rate
-        self.feature_cache = feature_cache
-        self.optimizer = optimizer
-        self.label_smoothing = label_smoothing
-        self.epochs = epochs
-        self.batch_size = batch_size
-        self.class_weight = class_weight
-        self.validation_split = validation_split
-        self.early_stopping = early_stopping
-        self.patience = patience
-        self.augmenter = augmenter
-        self.tta_shift = tta_shift
-        self.callbacks = callbacks
-        self.random_state = random_state
-        self.verbose = verbose
-        vars(self).update(routed_params)
+        self._store_parameters(locals())
 
-    # ------------------------------------------------------------ validation
-    def _check_params(self):
-        if self.mode not in ("bottleneck", "fine_tune"):
-            raise ValueError(f"mode must be 'bottleneck' or 'fine_tune', got {self.mode!r}.")
-        if not isinstance(self.input_size, numbers.Integral) or self.input_size < MIN_INPUT_SIZE:
-            raise ValueError(
-                f"input_size must be an int >= {MIN_INPUT_SIZE} (Inception-V3's "
-                f"minimum), got {self.input_size!r}."
-            )
-        if not 1 <= self.n_trainable_blocks <= N_BLOCKS:
-            raise ValueError(
-                f"n_trainable_blocks must be in [1, {N_BLOCKS}], got {self.n_trainable_blocks!r}."
-            )
-        if not 0 <= self.dropout < 1:
-            raise ValueError(f"dropout must be in [0, 1), got {self.dropout!r}.")
+    _parameter_constraints = {
+        **BaseXrayClassifier._parameter_constraints,
+        "mode": [StrOptions({"bottleneck", "fine_tune"})],
+        "weights": [None, str, os.PathLike],
+        "input_size": [integer(MIN_INPUT_SIZE, None)],
+        "head_units": [integer(0, None)],
+        "dropout": [real(0, 1, closed="left")],
+        "n_trainable_blocks": [integer(1, N_BLOCKS)],
+        "fine_tune_epochs": [integer(0, None)],
+        "fine_tune_learning_rate": [real(0, None, closed="neither")],
+        "feature_cache": ["boolean"],
+    }
 
     def fit(self, X, y, sample_weight=None, *, validation_data=None):
         """Train the head, then (``mode="fine_tune"``) the top blocks too.
@@ -168,7 +144,7 @@ random_state, verbose, **routed_params
         -------
         self : InceptionTransferClassifier
         """
-        self._check_params()
+        self._validate_params()
         resolve_weights(self.weights)  # fail early and clearly, before any work
         return super().fit(X, y, sample_weight, validation_data=validation_data)
 
@@ -211,7 +187,7 @@ random_state, verbose, **routed_params
     def _cache_key(self):
         if not self.feature_cache or self.augmenter is not None:
             return None
-        key = base_key(self.weights, self.input_size, self.X_dtype_, self.X_shape_[1:])
+        key = base_key(self.weights, self.input_size, self.image_dtype_, self.image_shape_)
         if self.weights is None:
             if not isinstance(self.random_state, numbers.Integral):
                 return None  # random weights that no one can reproduce: nothing to share
@@ -219,7 +195,7 @@ random_state, verbose, **routed_params
         return key
 
     def _features(self, X):
-        model = keras.Model(self.model_.inputs, self.model_.get_layer("head_pool").output)
+        model = keras.Model(self.model_.inputs[0], self.model_.get_layer("head_pool").output)
         return FEATURE_CACHE.get_or_compute(
             self._cache_key(),
             X,
@@ -267,11 +243,11 @@ random_state, verbose, **routed_params
             if layer.name in base_names and not isinstance(layer, keras.layers.BatchNormalization):
                 layer.trainable = True
 
-    def _predict_raw(self, X, **kwargs):
-        if not self.initialized_ or not self._uses_cache():
-            return super()._predict_raw(X, **kwargs)
-        X, _ = self._validate_data(X)
-        feats = self._features(self.feature_encoder_.transform(X))
+    def _predict_once(self, X, **kwargs):
+        # Each test-time view goes through the feature cache too.
+        if not self._is_built() or not self._uses_cache():
+            return super()._predict_once(X, **kwargs)
+        feats = self._features(self._model_input(X))
         return self._head_network().predict(feats, batch_size=self.batch_size, verbose=0)
 
     def __sklearn_tags__(self):

@@ -115,12 +115,13 @@ def _evaluate(args):
 
 def _image_shape(model):
     """The (H, W, C) a fitted model (Pipeline, ensemble or skxray classifier) was fitted on."""
-    final = model.steps[-1][1] if hasattr(model, "steps") else model
-    members = getattr(final, "estimators_", [final])
-    shape = getattr(members[0], "image_shape_", None)
+    from ._utils import final_estimator, members
+
+    shape = getattr(members(model)[0], "image_shape_", None)
     if shape is None:
         raise SystemExit(
-            f"skxray evaluate: cannot tell which image size {type(final).__name__} expects; "
+            f"skxray evaluate: cannot tell which image size {type(final_estimator(model)).__name__}"
+            " expects; "
             "save a Pipeline that starts with an ImageDirLoader instead."
         )
     return shape
@@ -130,12 +131,12 @@ def _train(args):
     import joblib
 
     from . import load_image_folder, recommended_classifier
+    from ._utils import members
 
     weights = None if args.weights.lower() == "none" else args.weights
     data = load_image_folder(args.data_dir)
     clf = recommended_classifier(args.preset, weights=weights, n_seeds=args.seeds, paths=True)
-    final = clf.steps[-1][1]
-    n_seeds = len(final.estimators) if hasattr(final, "estimators") else 1
+    n_seeds = len(members(clf))
     print(
         f"skxray train: {len(data.target)} images in {args.data_dir}, classes "
         f"{data.target_names}; preset {args.preset!r}, {n_seeds} seed(s)."

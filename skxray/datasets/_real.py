@@ -3,7 +3,9 @@
 from importlib import resources
 from pathlib import Path
 
+from .._decode import _IMAGE_CONSTRAINTS
 from .._io import load_image_folder
+from .._validation import LOADER_IMAGE_SIZE, StrOptions, validate_params
 
 ATTRIBUTION = (
     "Images: Kermany, Zhang, Goldbaum (2018), 'Labeled Optical Coherence Tomography (OCT) and "
@@ -41,17 +43,18 @@ def get_sample_xrays_path():
     return str(resources.files("skxray.datasets") / "data" / "sample_xrays")
 
 
-def load_sample_xrays(*, load_images=True, image_size=128, color_mode="grayscale"):
+def load_sample_xrays(*, load_images=True, image_size=LOADER_IMAGE_SIZE, color_mode="grayscale"):
     """Load the 200 real chest X-rays bundled with skxray (CC BY 4.0).
 
     Parameters
     ----------
     load_images : bool, default=True
         Decode the images into ``images``.
-    image_size : int, default=128
-        Size of ``images`` (the files are 128x128).
+    image_size : int or (height, width), default=128
+        Size in pixels of ``images``, each >= 1; an int means a square (the
+        files are 128x128). Used, and checked, only with ``load_images=True``.
     color_mode : {"grayscale", "rgb"}, default="grayscale"
-        Channels of ``images``.
+        Channels of ``images``; used, and checked, only with ``load_images=True``.
 
     Returns
     -------
@@ -69,6 +72,12 @@ def load_sample_xrays(*, load_images=True, image_size=128, color_mode="grayscale
     >>> data.target_names
     ['NORMAL', 'PNEUMONIA']
     """
+    if load_images:  # the image parameters matter only then
+        validate_params(
+            _IMAGE_CONSTRAINTS,
+            {"image_size": image_size, "color_mode": color_mode},
+            "load_sample_xrays",
+        )
     data = load_image_folder(
         get_sample_xrays_path(),
         load_images=load_images,
@@ -107,8 +116,9 @@ def load_chest_xray(root, split="train", **kwargs):
     Traceback (most recent call last):
     FileNotFoundError: Image folder '/nowhere/train' does not exist or is not a folder.
     """
-    if split not in ("train", "val", "test"):
-        raise ValueError(f"split must be 'train', 'val' or 'test', got {split!r}.")
+    validate_params(
+        {"split": [StrOptions({"train", "val", "test"})]}, {"split": split}, "load_chest_xray"
+    )
     data = load_image_folder(Path(root) / split, classes=["NORMAL", "PNEUMONIA"], **kwargs)
     data.DESCR = f"Chest X-ray dataset, split {split!r}: {len(data.paths)} images.\n{ATTRIBUTION}"
     return data

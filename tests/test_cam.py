@@ -6,10 +6,13 @@ import keras
 import numpy as np
 import pytest
 from scipy.stats import spearmanr
+from sklearn.base import BaseEstimator, TransformerMixin
+from sklearn.ensemble import VotingClassifier
 from sklearn.exceptions import NotFittedError
 from sklearn.pipeline import Pipeline
 
 from skxray import (
+    HeatmapDisplay,
     ImageDirLoader,
     ScratchCNNClassifier,
     cam_explain,
@@ -17,6 +20,9 @@ from skxray import (
     overlay_heatmap,
     plot_heatmaps,
 )
+from skxray._cam import CAM_METHODS, CamMethod
+from skxray._gradients import _GRAPHS, GradientStep
+from skxray._validation import InvalidParameterError
 from skxray.datasets import get_sample_xrays_path, make_synthetic_xrays
 
 LESION_CNN = dict(
@@ -180,6 +186,8 @@ def test_overlay():
         overlay_heatmap(image * 255, heat)
     with pytest.raises(ValueError, match="does not match"):
         overlay_heatmap(image, heat[:4])
+    with pytest.raises(ValueError, match="'alpha' parameter of overlay_heatmap"):
+        overlay_heatmap(image, heat, alpha=1.5)
 
 
 def test_bad_input(synthetic):
@@ -189,14 +197,21 @@ def test_bad_input(synthetic):
     clf = ScratchCNNClassifier(
         "vanilla", conv_filters=(4,), dense_units=4, epochs=1, random_state=0
     ).fit(X, y)
-    with pytest.raises(ValueError, match="No conv layer named 'conv_9'"):
+    with pytest.raises(ValueError, match="No layer with a 4-D output named 'conv_9'"):
         cam_explain(clf, X[:2], layer="conv_9")
     with pytest.raises(ValueError, match=r"expecting X of shape \(32, 32, 1\)"):
         cam_explain(clf, np.zeros((2, 16, 16, 1), np.float32))
-    with pytest.raises(ValueError, match="Unknown method 'lime'"):
+    with pytest.raises(ValueError, match="'method' parameter of cam_explain") as error:
         cam_explain(clf, X[:2], method="lime")
-    with pytest.raises(ValueError, match="target 'COVID' is not a class"):
+    assert all(repr(name) in str(error.value) for name in CAM_METHODS)  # the registry's keys
+    with pytest.raises(InvalidParameterError, match="'batch_size' parameter of cam_explain"):
+        cam_explain(clf, X[:2], batch_size=0)
+    with pytest.raises(ValueError, match="'target' parameter of cam_explain.*Got 'COVID'"):
         cam_explain(clf, X[:2], target="COVID")
+    with pytest.raises(ValueError, match="target callable must return one class index"):
+        cam_explain(clf, X[:2], target=lambda proba: proba.argmax(axis=1) + 5)
+    with pytest.raises(ValueError, match="target callable must return one class index"):
+        cam_explain(clf, X[:2], target=lambda proba: proba[:, 1] > 0.5)  # bools, not indices
     with pytest.raises(ValueError, match="method='cam' needs"):
         cam_explain(clf, X[:2], method="cam")  # flatten + hidden dense: not a CAM network
     dense_in = keras.Input((32, 32, 1))
@@ -205,3 +220,103 @@ def test_bad_input(synthetic):
     )
     with pytest.raises(ValueError, match="has no convolutional layer"):
         cam_explain(dense_only, X[:2])
+
+
+def _small_cnn(**params):
+    params = {"conv_filters": (4, 8), "dense_units": 0, "epochs": 1, "random_state": 0, **params}
+    return ScratchCNNClassifier("vanilla", **params)
+
+
+def test_callable_targets(synthetic):
+    X, y = synthetic.images, synthetic.target
+    clf = _small_cnn().fit(X, y)
+    seen = []
+
+    def least_likely(proba):
+        seen.append(proba)
+        return proba.argmin(axis=1)
+
+    maps = cam_explain(clf, X[:5], target=least_likely, batch_size=2)
+    assert [p.shape for p in seen] == [(2, 2), (2, 2), (1, 2)]  # per batch, two columns
+    proba = np.concatenate(seen)
+    np.testing.assert_allclose(proba, clf.predict_proba(X[:5]), atol=1e-6)
+    for i, index in enumerate(proba.argmin(axis=1)):
+        expected = cam_explain(clf, X[i : i + 1], target=clf.classes_[index])
+        np.testing.assert_allclose(maps[i], expected[0], atol=1e-5)
+    always_0 = cam_explain(clf, X[:5], target=lambda proba: np.zeros(len(proba), int))
+    np.testing.assert_array_equal(always_0, cam_explain(clf, X[:5], target=0))
+    # Multi-class: the callable sees one column per class.
+    y3 = np.arange(len(y)) % 3
+    clf3 = _small_cnn().fit(X, y3)
+    top = cam_explain(clf3, X[:4], target=lambda proba: proba.argmax(axis=1))
+    np.testing.assert_array_equal(top, cam_explain(clf3, X[:4], target="predicted"))
+    # A voting ensemble calls it with the ensemble's probabilities.
+    vote = VotingClassifier(
+        [(f"s{i}", _small_cnn(conv_filters=(4,), random_state=i)) for i in range(2)],
+        voting="soft",
+    ).fit(X, y)
+    np.testing.assert_array_equal(
+        cam_explain(vote, X[:4], target=lambda proba: proba.argmax(axis=1)),
+        cam_explain(vote, X[:4], target="predicted"),
+    )
+
+
+def test_method_registry_and_one_graph_cache(synthetic, monkeypatch):
+    clf = _small_cnn(head_pooling="avg").fit(synthetic.images, synthetic.target)
+    X = synthetic.images[:3]
+    assert set(CAM_METHODS) == {"gradcam", "gradcam++", "cam"}
+    assert not CAM_METHODS["cam"].needs_gradients
+    # A registered weight function is a method: uniform weights give the mean activation map.
+    uniform_weights = CamMethod(lambda activations, gradients: np.ones(gradients.shape[::3]))
+    monkeypatch.setitem(CAM_METHODS, "uniform", uniform_weights)
+    uniform = cam_explain(clf, X, method="uniform")
+    assert uniform.shape == (3, 32, 32) and uniform.max() == 1
+    # One cache entry a (model, layer, kind), holding the graph and its compiled step.
+    cam_explain(clf, X)
+    cam_explain(clf, X, method="gradcam++")
+    cam_explain(clf, X, method="cam")
+    entries = _GRAPHS[clf.model_]
+    assert sorted(key[0] for key in entries) == ["cam", "gradients"]
+    step = entries["gradients", "conv_2"]
+    assert isinstance(step, GradientStep) and step._tf_step is not None
+
+
+class _CountingStep(TransformerMixin, BaseEstimator):
+    """An identity transformer that counts its transform calls."""
+
+    def fit(self, X, y=None):
+        self.n_transforms_ = 0
+        return self
+
+    def transform(self, X):
+        self.n_transforms_ += 1
+        return X
+
+
+def test_heatmap_display_transforms_a_pipeline_once(synthetic):
+    X, y = synthetic.images, synthetic.target
+    pipe = Pipeline([("count", _CountingStep()), ("clf", _small_cnn())]).fit(X, y)
+    pipe[0].n_transforms_ = 0
+    display = HeatmapDisplay.from_estimator(pipe, X[:3], method="gradcam++")
+    assert pipe[0].n_transforms_ == 1
+    np.testing.assert_array_equal(display.heatmaps, cam_explain(pipe, X[:3], method="gradcam++"))
+    np.testing.assert_allclose(display.proba, pipe.predict_proba(X[:3])[:, -1], rtol=1e-6)
+    np.testing.assert_array_equal(display.images, np.asarray(X[:3], np.float32))
+
+
+def test_other_scikeras_classifiers_use_their_keras_model(synthetic):
+    from scikeras.wrappers import KerasClassifier
+
+    def build():
+        inputs = keras.Input((32, 32, 1))
+        x = keras.layers.Conv2D(4, 3, name="conv")(inputs)
+        x = keras.layers.GlobalAveragePooling2D()(x)
+        return keras.Model(inputs, keras.layers.Dense(1, activation="sigmoid")(x))
+
+    clf = KerasClassifier(build, loss="binary_crossentropy", epochs=1, verbose=0, random_state=0)
+    X = np.asarray(synthetic.images, np.float32)
+    clf.fit(X, synthetic.target)
+    maps = cam_explain(clf, X[:3], method="cam")
+    np.testing.assert_array_equal(maps, cam_explain(clf.model_, X[:3], method="cam"))
+    with pytest.raises(ValueError, match="the model expects"):
+        cam_explain(clf, X[:3, :16, :16])

@@ -10,8 +10,7 @@ import keras
 import numpy as np
 import pytest
 from sklearn.base import clone, is_classifier
-from sklearn.calibration import CalibratedClassifierCV
-from sklearn.model_selection import GridSearchCV, TunedThresholdClassifierCV, cross_val_score
+from sklearn.model_selection import GridSearchCV, cross_val_score
 from sklearn.pipeline import Pipeline
 
 import skxray._features
@@ -89,7 +88,7 @@ def test_preprocessing_matches_inception():
     X = np.zeros((4, 40, 40, 1), np.float32)
     X[:, :, 20:] = 1.0
     clf.fit(X, [0, 1, 0, 1])
-    probe = keras.Model(clf.model_.inputs, clf.model_.get_layer("to_inception_range").output)
+    probe = keras.Model(clf.model_.inputs[0], clf.model_.get_layer("to_inception_range").output)
     out = keras.ops.convert_to_numpy(probe(X))
     assert out.shape == (4, 75, 75, 3)
     assert out.min() == pytest.approx(-1) and out.max() == pytest.approx(1)
@@ -102,11 +101,16 @@ def test_feature_cache_featurises_each_image_once(synthetic):
     grid = {"head_units": [4, 8]}
     FEATURE_CACHE.clear()
     search = GridSearchCV(
-        InceptionTransferClassifier(**TINY), grid, cv=2, scoring="f1", error_score="raise"
+        InceptionTransferClassifier(**TINY),
+        grid,
+        cv=2,
+        scoring="f1",
+        refit=False,
+        error_score="raise",
     ).fit(X, y)
     assert np.isfinite(search.cv_results_["mean_test_score"]).all()
-    assert FEATURE_CACHE.n_computed == len(X)  # 2 candidates x 2 folds + refit: once each
-    assert FEATURE_CACHE.n_reused >= 4 * len(X)
+    assert FEATURE_CACHE.n_computed == len(X)  # 2 candidates x 2 folds: once each
+    assert FEATURE_CACHE.n_reused >= 3 * len(X)
     # Cached and uncached training give the same model (benchmarks/bench_transfer.py
     # compares whole grid searches).
     cached = InceptionTransferClassifier(**TINY).fit(X, y)
@@ -153,9 +157,8 @@ def test_sklearn_behaviour(synthetic, tmp_path):
     same_seed = InceptionTransferClassifier(**TINY).fit(X, y)
     np.testing.assert_array_equal(same_seed.predict_proba(X[:6]), proba)
     assert clone(clf).get_params() == clf.get_params()
-    tuned = TunedThresholdClassifierCV(InceptionTransferClassifier(**TINY), cv=2).fit(X, y)
-    assert 0 <= tuned.best_threshold_ <= 1
-    CalibratedClassifierCV(InceptionTransferClassifier(**TINY), cv=2).fit(X, y)
+    # TunedThresholdClassifierCV and CalibratedClassifierCV wrap the shared base class;
+    # test_scratch.py::test_threshold_tuning_and_calibration_wrap_it covers them.
     augmented = InceptionTransferClassifier(**TINY, augmenter=XrayAugmenter()).fit(X, y)
     assert "random_rotation" in [layer.name for layer in augmented.model_.layers]
 
@@ -188,6 +191,8 @@ def test_imagenet_uses_the_keras_cache(synthetic, tmp_path, monkeypatch):
     assert skxray._features.resolve_weights("imagenet").startswith(str(home))
 
 
+# Loading the junk file makes Keras warn once per layer before it fails; the error is the test.
+@pytest.mark.filterwarnings("ignore:Skipping nested container:UserWarning")
 def test_weights_file_errors(synthetic, tmp_path):
     X, y = synthetic.images[:8], synthetic.target[:8]
     with pytest.raises(FileNotFoundError, match="missing.h5' does not exist"):
@@ -197,7 +202,7 @@ def test_weights_file_errors(synthetic, tmp_path):
         handle.create_dataset("junk", data=np.zeros(3))
     with pytest.raises(ValueError, match="does not fit InceptionV3"):
         InceptionTransferClassifier(**{**TINY, "weights": str(wrong)}).fit(X, y)
-    with pytest.raises(TypeError, match="weights must be"):
+    with pytest.raises(TypeError, match="'weights' parameter"):
         InceptionTransferClassifier(**{**TINY, "weights": 3}).fit(X, y)
 
 
@@ -216,11 +221,11 @@ def test_weights_file_is_loaded(synthetic, tmp_path):
 
 def test_bad_parameters(synthetic):
     X, y = synthetic.images[:8], synthetic.target[:8]
-    with pytest.raises(ValueError, match="input_size must be an int >= 75"):
+    with pytest.raises(ValueError, match=r"'input_size' parameter .* in the range \[75, inf\)"):
         InceptionTransferClassifier(**{**TINY, "input_size": 64}).fit(X, y)
-    with pytest.raises(ValueError, match="mode must be"):
+    with pytest.raises(ValueError, match="'mode' parameter"):
         InceptionTransferClassifier("finetune", **TINY).fit(X, y)
-    with pytest.raises(ValueError, match="n_trainable_blocks"):
+    with pytest.raises(ValueError, match="'n_trainable_blocks' parameter"):
         InceptionTransferClassifier(**TINY, n_trainable_blocks=12).fit(X, y)
     with pytest.raises(ValueError, match="1 or 3 channels"):
         InceptionTransferClassifier(**TINY).fit(np.zeros((8, 32, 32, 2), np.float32), y)

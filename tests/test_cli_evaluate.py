@@ -14,6 +14,7 @@ from skxray import (
 )
 from skxray._evaluate import evaluate_scores
 from skxray._recipe import DEFAULT_PRESET
+from skxray._validation import InvalidParameterError
 from skxray.cli import main
 from skxray.datasets import get_sample_xrays_path, load_sample_xrays
 
@@ -73,7 +74,7 @@ def test_bootstrap_intervals_cover_the_point_estimates():
     assert "95% CI" in str(report)
     again = evaluate_scores(y, score, n_bootstrap=300, random_state=0)
     assert again.ci == report.ci
-    with pytest.raises(ValueError, match="confidence"):
+    with pytest.raises(InvalidParameterError, match="'confidence' parameter of evaluate"):
         evaluate_scores(y, score, confidence=1.5)
 
 

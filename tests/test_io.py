@@ -11,6 +11,13 @@ from sklearn.pipeline import Pipeline
 
 import skxray._decode
 from skxray import ImageDirLoader, ImageLoadError, decode_image, load_image_folder, patient_id
+from skxray._validation import (
+    FOLDER_IMAGE_SIZE,
+    LOADER_IMAGE_SIZE,
+    SYNTHETIC_IMAGE_SIZE,
+    InvalidParameterError,
+)
+from skxray.datasets import load_chest_xray, load_sample_xrays, make_synthetic_xrays
 
 
 def _gradient(width=40, height=30):
@@ -95,10 +102,34 @@ def test_resize_modes(tmp_path, resize):
 
 
 def test_decode_rejects_bad_parameters(tmp_path):
-    with pytest.raises(ValueError, match="color_mode='cmyk'"):
+    with pytest.raises(InvalidParameterError, match="'color_mode' parameter of decode_image"):
         decode_image(tmp_path / "x.png", color_mode="cmyk")
-    with pytest.raises(ValueError, match="image_size"):
+    with pytest.raises(ValueError, match="'image_size' parameter of decode_image"):
         decode_image(tmp_path / "x.png", image_size=(0, 3))
+    for name, value in [("resize", "crop"), ("interpolation", "cubic")]:
+        with pytest.raises(TypeError, match=f"'{name}' parameter of decode_image.*Got '{value}'"):
+            decode_image(tmp_path / "x.png", **{name: value})
+
+
+@pytest.mark.parametrize(
+    "image_size", [0, -3, True, 12.0, (12,), (12, 0), (12, 20, 3), (12.0, 20), "12", None]
+)
+def test_image_size_is_an_int_or_a_height_width_pair(tmp_path, image_size):
+    Image.fromarray(_gradient()).save(tmp_path / "x.png")
+    with pytest.raises(InvalidParameterError, match="'image_size' parameter of ImageDirLoader"):
+        ImageDirLoader(image_size).fit_transform([tmp_path / "x.png"])
+    if image_size is not None:  # None keeps the file's size
+        with pytest.raises(InvalidParameterError, match="'image_size' parameter of decode_image"):
+            decode_image(tmp_path / "x.png", image_size)
+
+
+@pytest.mark.parametrize("image_size", [12, np.int64(12), (12, 20), [12, 20]])
+def test_image_size_accepted_forms(tmp_path, image_size):
+    Image.fromarray(_gradient()).save(tmp_path / "x.png")
+    expected = (12, 12) if np.ndim(image_size) == 0 else (12, 20)
+    assert decode_image(tmp_path / "x.png", image_size).shape == (*expected, 1)
+    out = ImageDirLoader(image_size).fit_transform([tmp_path / "x.png"])
+    assert out.shape == (1, *expected, 1)
 
 
 # --------------------------------------------------------------- bad files
@@ -244,8 +275,19 @@ def test_tree_level_errors(tmp_path):
         load_image_folder(root)
     with pytest.raises(ValueError, match="not found"):
         load_image_folder(root, classes=["NORMAL", "COVID"])
-    with pytest.raises(ValueError, match="on_error"):
+    with pytest.raises(InvalidParameterError, match="'on_error' parameter of load_image_folder"):
         load_image_folder(root, on_error="ignore")
+
+
+def test_folder_image_parameters_are_checked_only_when_decoding(tmp_path):
+    root = _tree(tmp_path)
+    # Not used without decoding, hence not checked (as always).
+    assert len(load_image_folder(root, image_size=0, color_mode="cmyk").paths) == 7
+    for flag in ("load_images", "check_images"):
+        with pytest.raises(InvalidParameterError, match="'image_size' parameter of load_image"):
+            load_image_folder(root, image_size=0, **{flag: True})
+        with pytest.raises(InvalidParameterError, match="'color_mode' parameter of load_image"):
+            load_image_folder(root, color_mode="cmyk", **{flag: True})
 
 
 def test_patient_id():
@@ -271,8 +313,31 @@ def test_image_dir_loader_dtypes_and_errors(tmp_path):
         ImageDirLoader().fit(str(data.paths[0]))
     with pytest.raises(ValueError, match="X is empty"):
         ImageDirLoader().fit([])
-    with pytest.raises(ValueError, match="dtype='float64'"):
+    with pytest.raises(
+        InvalidParameterError, match="'dtype' parameter of ImageDirLoader.*'float64'"
+    ):
         ImageDirLoader(dtype="float64").fit(data.paths)
+    for dtype in ("u1", np.uint8, np.dtype("uint8")):  # any dtype-like naming uint8
+        assert ImageDirLoader(8, dtype=dtype).fit_transform(data.paths).dtype == np.uint8
+    for dtype in (None, "garbage", np.float64):
+        with pytest.raises(InvalidParameterError, match="'dtype' parameter of ImageDirLoader"):
+            ImageDirLoader(dtype=dtype).fit(data.paths)
+
+
+@pytest.mark.parametrize(
+    ("params", "name"),
+    [
+        ({"color_mode": "cmyk"}, "color_mode"),
+        ({"resize": "crop"}, "resize"),
+        ({"interpolation": "cubic"}, "interpolation"),
+        ({"image_size": (8, 0)}, "image_size"),
+    ],
+)
+def test_image_dir_loader_checks_parameters_at_fit_and_transform(tmp_path, params, name):
+    paths = load_image_folder(_tree(tmp_path)).paths
+    for method in ("fit", "transform", "fit_transform"):
+        with pytest.raises(InvalidParameterError, match=f"'{name}' parameter of ImageDirLoader"):
+            getattr(ImageDirLoader(**params), method)(paths)
 
 
 def test_image_dir_loader_parallel_matches_serial(tmp_path):
@@ -300,6 +365,7 @@ def test_image_dir_loader_is_tunable_in_a_pipeline(tmp_path):
     assert search.best_params_["load__image_size"] in (8, 12)
 
 
+@pytest.mark.slow
 def test_real_full_resolution_val(shared_data):
     root = shared_data / "chest_xray_fullres_val"
     data = load_image_folder(root, load_images=True, image_size=128)
@@ -310,3 +376,70 @@ def test_real_full_resolution_val(shared_data):
     # Landscape originals padded to a square leave black bands above and below.
     assert (padded[:, :5].max(axis=(1, 2, 3)) == 0).sum() >= 8
     assert data.images.std() > 0.1
+
+
+# ----------------------------------------------------------------- datasets
+def test_default_image_sizes_come_from_one_place():
+    import inspect
+
+    defaults = {
+        ImageDirLoader: LOADER_IMAGE_SIZE,
+        load_sample_xrays: LOADER_IMAGE_SIZE,
+        load_image_folder: FOLDER_IMAGE_SIZE,
+        make_synthetic_xrays: SYNTHETIC_IMAGE_SIZE,
+    }
+    for function, size in defaults.items():
+        assert inspect.signature(function).parameters["image_size"].default == size
+    assert (LOADER_IMAGE_SIZE, FOLDER_IMAGE_SIZE, SYNTHETIC_IMAGE_SIZE) == (128, 224, 64)
+
+
+def test_sample_xrays_parameters():
+    assert load_sample_xrays(image_size=(16, 24)).images.shape == (200, 16, 24, 1)
+    # Not used without images, hence not checked (as always).
+    assert load_sample_xrays(load_images=False, image_size=0).paths.shape == (200,)
+    with pytest.raises(InvalidParameterError, match="'image_size' parameter of load_sample_x"):
+        load_sample_xrays(image_size=0)
+    with pytest.raises(InvalidParameterError, match="'color_mode' parameter of load_sample_x"):
+        load_sample_xrays(color_mode="cmyk")
+
+
+def test_chest_xray_split_is_checked(tmp_path):
+    with pytest.raises(InvalidParameterError, match="'split' parameter of load_chest_xray"):
+        load_chest_xray(tmp_path, split="validation")
+
+
+def test_synthetic_xrays_any_height_and_width():
+    square = make_synthetic_xrays(6, 32, random_state=0)
+    pair = make_synthetic_xrays(6, (32, 32), random_state=0)
+    for key in ("images", "masks", "target"):
+        np.testing.assert_array_equal(square[key], pair[key])
+    wide = make_synthetic_xrays(8, (32, 64), random_state=0, noise=0.0)
+    assert wide.images.shape == (8, 32, 64, 1) and wide.masks.shape == (8, 32, 64)
+    assert 0 <= wide.images.min() and wide.images.max() <= 1
+    for mask in wide.masks[wide.target == 1]:  # the opacities stretch with the width
+        rows, cols = np.nonzero(mask)
+        assert np.ptp(cols) > 1.5 * np.ptp(rows)
+    # The lung fields stretch too: the darkest columns sit at the same relative place.
+    profile_wide = wide.images[wide.target == 0, ..., 0].mean(axis=(0, 1))
+    narrow = make_synthetic_xrays(8, 32, random_state=0, noise=0.0)
+    profile_narrow = narrow.images[narrow.target == 0, ..., 0].mean(axis=(0, 1))
+    assert abs(np.argmin(profile_wide) / 64 - np.argmin(profile_narrow) / 32) < 0.1
+
+
+@pytest.mark.parametrize(
+    ("params", "name"),
+    [
+        ({"n_samples": 0}, "n_samples"),
+        ({"n_samples": True}, "n_samples"),
+        ({"n_samples": 2.0}, "n_samples"),
+        ({"image_size": 15}, "image_size"),
+        ({"image_size": (32, 15)}, "image_size"),
+        ({"image_size": 20.0}, "image_size"),
+        ({"positive_fraction": 1.5}, "positive_fraction"),
+        ({"positive_fraction": float("nan")}, "positive_fraction"),
+        ({"positive_fraction": "half"}, "positive_fraction"),
+    ],
+)
+def test_synthetic_xrays_bad_parameters(params, name):
+    with pytest.raises(InvalidParameterError, match=f"'{name}' parameter of make_synthetic_xrays"):
+        make_synthetic_xrays(**{"n_samples": 2, **params})

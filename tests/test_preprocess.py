@@ -5,7 +5,8 @@ import pytest
 from sklearn.base import clone
 from sklearn.pipeline import make_pipeline
 
-from skxray import HistogramEqualizer, ImageDirLoader
+from skxray import BorderCrop, HistogramEqualizer, ImageDirLoader
+from skxray._validation import InvalidParameterError
 from skxray.datasets import load_sample_xrays
 
 
@@ -93,14 +94,26 @@ def test_bad_images_are_named(X, error, match):
 
 
 @pytest.mark.parametrize(
-    ("params", "match"),
+    ("params", "name"),
     [
-        ({"method": "local"}, "method must be one of"),
+        ({"method": "local"}, "method"),
         ({"method": "clahe", "clip_limit": 0}, "clip_limit"),
+        ({"clip_limit": float("nan")}, "clip_limit"),
+        ({"clip_limit": "2"}, "clip_limit"),
         ({"method": "clahe", "tile_grid_size": 0}, "tile_grid_size"),
         ({"tile_grid_size": 2.5}, "tile_grid_size"),
+        ({"tile_grid_size": True}, "tile_grid_size"),
     ],
 )
-def test_bad_parameters_are_named(params, match):
-    with pytest.raises(ValueError, match=match):
-        HistogramEqualizer(**params).fit_transform(np.zeros((1, 8, 8, 1)))
+def test_bad_parameters_are_named(params, name):
+    match = f"'{name}' parameter of HistogramEqualizer"
+    for method in ("fit_transform", "transform"):  # stateless: transform checks them too
+        with pytest.raises(InvalidParameterError, match=match):
+            getattr(HistogramEqualizer(**params), method)(np.zeros((1, 8, 8, 1)))
+
+
+@pytest.mark.parametrize("fraction", [-0.1, 0.4, float("nan"), "0.1", True, None])
+def test_border_crop_bad_fraction_is_named(fraction):
+    for method in ("fit", "transform"):
+        with pytest.raises(InvalidParameterError, match="'fraction' parameter of BorderCrop"):
+            getattr(BorderCrop(fraction), method)(np.zeros((1, 8, 8)))

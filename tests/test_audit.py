@@ -63,9 +63,14 @@ def test_region_masks_areas_and_control():
     assert abs(masks["center"].mean() - masks["border"].mean()) < 0.03
 
 
-@pytest.mark.parametrize("kwargs", [{"border": 0}, {"border": 0.5}, {"corner": -0.1}])
+@pytest.mark.parametrize(
+    "kwargs", [{"border": 0}, {"border": 0.5}, {"corner": -0.1}, {"corner": True}]
+)
 def test_region_masks_reject_bad_fractions(kwargs):
-    with pytest.raises(ValueError, match="fraction in"):
+    (name,) = kwargs
+    with pytest.raises(
+        ValueError, match=rf"'{name}' parameter of region_masks .* \(0(\.0)?, 0\.5\)"
+    ):
         region_masks((32, 32), **kwargs)
 
 
@@ -133,9 +138,11 @@ def test_audit_runs_on_paths_through_a_pipeline():
 @pytest.mark.parametrize(
     "kwargs, message",
     [
-        ({"method": "lime"}, "Unknown method"),
-        ({"fill": "median"}, "fill must be"),
-        ({"target": 7}, "not a class"),
+        ({"method": "lime"}, "'method' parameter of shortcut_audit"),
+        ({"fill": "median"}, "'fill' parameter of shortcut_audit"),
+        ({"fill": True}, "'fill' parameter of shortcut_audit"),
+        ({"border": 0.6}, "'border' parameter of shortcut_audit"),
+        ({"target": 7}, r"'target' parameter of shortcut_audit must be one of classes_ \[0, 1\]"),
     ],
 )
 def test_audit_rejects_bad_arguments(lesion_model, kwargs, message):

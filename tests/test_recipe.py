@@ -105,7 +105,7 @@ def test_seed_ensemble_averages_members_and_explains(synthetic):
     np.testing.assert_allclose(maps[0], single[0] / single[0].max(), atol=1e-5)
     predicted = cam_explain(pipe, X[:6], target="predicted")
     assert predicted.shape == maps.shape
-    with pytest.raises(ValueError, match="not a class"):
+    with pytest.raises(ValueError, match="must be a class of the estimator"):
         cam_explain(pipe, X[:2], target="COVID")
 
 
@@ -128,11 +128,11 @@ def test_paths_pipeline_scores_and_round_trips(tmp_path):
 @pytest.mark.parametrize(
     ("kwargs", "match"),
     [
-        ({"n_seeds": 0}, "n_seeds must be a positive int"),
-        ({"n_seeds": 2.0}, "n_seeds must be a positive int"),
-        ({"random_state": None}, "random_state must be an int"),
-        ({"image_size": 64}, "pass it with paths=True"),
-        ({"preset": "resnet"}, "preset must be one of"),
+        ({"n_seeds": 0}, "'n_seeds' parameter"),
+        ({"n_seeds": 2.0}, "'n_seeds' parameter"),
+        ({"random_state": None}, "'random_state' parameter"),
+        ({"image_size": 64}, "None unless paths=True"),
+        ({"preset": "resnet"}, "'preset' parameter of recommended_classifier"),
     ],
 )
 def test_bad_arguments_are_named(kwargs, match):

@@ -1,0 +1,66 @@
+"""Fixtures shared by skxray's tests."""
+
+import ctypes
+import ctypes.util
+import gc
+import os
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+# The real data: $SKXRAY_SHARED_DATA, else ../shared/data beside the checkout.
+SHARED_DATA = Path(
+    os.environ.get("SKXRAY_SHARED_DATA") or Path(__file__).resolve().parents[2] / "shared" / "data"
+)
+
+
+@pytest.fixture(scope="session")
+def shared_data():
+    """The real data (``$SKXRAY_SHARED_DATA`` or ../shared/data); skip when absent."""
+    if not (SHARED_DATA / "chest_xray" / "train").is_dir():
+        pytest.skip(f"real data not found at {SHARED_DATA}")
+    return SHARED_DATA
+
+
+@pytest.fixture(scope="session")
+def synthetic():
+    """A small synthetic set, shared read-only by the tests of a session."""
+    from skxray.datasets import make_synthetic_xrays
+
+    data = make_synthetic_xrays(96, 32, random_state=0)
+    data.images.setflags(write=False)
+    return data
+
+
+@pytest.fixture
+def rng():
+    return np.random.default_rng(0)
+
+
+@pytest.fixture(autouse=True)
+def _close_figures():
+    """Close the figures a test drew (pyplot keeps every open figure alive)."""
+    yield
+    import matplotlib.pyplot as plt
+
+    plt.close("all")
+
+
+_LIBC = ctypes.CDLL(ctypes.util.find_library("c")) if os.name == "posix" else None
+
+
+@pytest.fixture(autouse=True, scope="module")
+def _release_memory():
+    """After each test module, drop Keras' global state and hand freed memory back.
+
+    Each fit builds a Keras graph; without this the suite's resident memory keeps
+    the high-water mark of every module before (glibc keeps freed heap pages).
+    """
+    yield
+    import keras
+
+    keras.backend.clear_session()
+    gc.collect()
+    if _LIBC is not None and hasattr(_LIBC, "malloc_trim"):
+        _LIBC.malloc_trim(0)
