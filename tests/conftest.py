@@ -39,6 +39,24 @@ def rng():
 
 
 @pytest.fixture(autouse=True)
+def _keras_functions_eagerly(request):
+    """Run Keras' functions op by op in tests marked ``eager`` (and not ``graph``).
+
+    Tracing a tf.function costs about a second per tiny fit (tens of seconds for
+    Inception-V3), and TensorFlow keeps about 10 MB of every trace for the life of the
+    process: over hundreds of tiny fits, most of the suite's memory. The modules of tiny
+    synthetic fits opt in; fits on real images, tests marked ``graph`` and the doctests
+    (which users copy) run traced, as fits do outside the tests.
+    """
+    import tensorflow as tf
+
+    eager = request.node.get_closest_marker("eager") is not None
+    tf.config.run_functions_eagerly(eager and request.node.get_closest_marker("graph") is None)
+    yield
+    tf.config.run_functions_eagerly(False)
+
+
+@pytest.fixture(autouse=True)
 def _close_figures():
     """Close the figures a test drew (pyplot keeps every open figure alive)."""
     yield

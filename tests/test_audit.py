@@ -13,6 +13,9 @@ from skxray import (
 )
 from skxray.datasets import load_sample_xrays, make_synthetic_xrays
 
+# Tiny synthetic fits: Keras functions run eagerly (tests/conftest.py).
+pytestmark = pytest.mark.eager
+
 CNN = dict(
     preset="vanilla",
     conv_filters=(16, 32),

@@ -25,6 +25,9 @@ from skxray._gradients import _GRAPHS, GradientStep
 from skxray._validation import InvalidParameterError
 from skxray.datasets import get_sample_xrays_path, make_synthetic_xrays
 
+# Tiny synthetic fits: Keras functions run eagerly (tests/conftest.py).
+pytestmark = pytest.mark.eager
+
 LESION_CNN = dict(
     preset="vanilla",
     conv_filters=(16, 32, 32),
@@ -117,6 +120,7 @@ def test_methods_targets_and_layers(synthetic):
     np.testing.assert_allclose(batched, cam_explain(clf, X), atol=1e-5)
 
 
+@pytest.mark.graph
 def test_gradcam_matches_a_direct_computation(synthetic):
     """Grad-CAM equals the textbook formula computed with the raw Keras model."""
     import tensorflow as tf
@@ -126,7 +130,7 @@ def test_gradcam_matches_a_direct_computation(synthetic):
     ).fit(synthetic.images, synthetic.target)
     X = synthetic.images[:3]
     model = clf.model_
-    graph = keras.Model(model.inputs, [model.get_layer("conv_2").output, model.output])
+    graph = keras.Model(model.inputs[0], [model.get_layer("conv_2").output, model.output])
     with tf.GradientTape() as tape:
         A, p = graph(X, training=False)
         logit = tf.math.log(p / (1 - p))

@@ -26,6 +26,7 @@ skips it); its contract is tested in ``test_io.py``.
 """
 
 import numpy as np
+import pytest
 from scipy.sparse import issparse
 from sklearn.utils.estimator_checks import check_classifiers_train, parametrize_with_checks
 
@@ -36,12 +37,15 @@ from skxray import (
     ScratchCNNClassifier,
 )
 
+# Tiny synthetic fits: Keras functions run eagerly (tests/conftest.py).
+pytestmark = pytest.mark.eager
+
 TINY = dict(
     conv_filters=(4,),
     kernel_size=2,
     pool_size=2,
     dense_units=8,
-    epochs=2,
+    epochs=1,
     batch_size=16,
     random_state=0,
 )

@@ -59,6 +59,7 @@ def test_default_preset_is_a_preset_and_the_default():
     assert repr(default) == repr(chosen)
 
 
+@pytest.mark.graph
 def test_default_recipe_fits_the_sample_and_ranks_it():
     data = load_sample_xrays()
     train, test = np.r_[0:70, 100:170], np.r_[70:100, 170:200]
