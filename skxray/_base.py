@@ -365,6 +365,8 @@ class BaseXrayClassifier(ParamsValidated, KerasClassifier):
                 f"y contains a single class ({np.unique(np.asarray(y)).tolist()}); a classifier "
                 "needs at least two."
             )
+        # scikeras' fit routes keyword arguments to keras.Model.fit only after its own data
+        # checks; the explicit validation set is kept here until _split_validation reads it.
         self._validation_data = validation_data
         try:
             super().fit(X, y, sample_weight=sample_weight)
