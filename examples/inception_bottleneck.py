@@ -7,11 +7,21 @@ Inception-V3 and trains a dense head on its pooled features. The base's
 features of each distinct image are computed once and cached, so a grid
 search over head parameters is fast.
 
-This example needs the ImageNet weights (downloaded by Keras to
-``~/.keras/models`` on first use) and the public dataset, so the docs build
-shows it without running it. Run it with
+This example needs the ImageNet weights and the public dataset, so the docs
+build shows it without running it. Keras downloads the weights to
+``~/.keras/models`` on first use; offline, put
+``inception_v3_weights_tf_dim_ordering_tf_kernels_notop.h5`` there yourself, or
+pass ``weights="/path/to/that.h5"``. Run it with
 ``python examples/inception_bottleneck.py /path/to/chest_xray``.
+
+Its gallery picture is not from this script, which needs the ImageNet weights
+and far more than a docs build's time: it is the Inception rows of
+``benchmarks/table5.png``, drawn by ``python benchmarks/table5.py report`` from
+its cross-validation and test-split results of both Inception models (150 px,
+with a stand-in for the ImageNet weights; see :doc:`/table5`).
 """
+
+# sphinx_gallery_thumbnail_path = "_static/thumbnails/inception_table5.png"
 
 # %%
 import sys

@@ -8,9 +8,20 @@ trains them with the head at a low learning rate. BatchNormalization layers
 stay frozen. The 2018 report did the opposite (it unfroze the stem and froze
 the head).
 
-Needs the ImageNet weights and the public dataset; run it with
+Needs the ImageNet weights and the public dataset. Keras downloads the weights
+to ``~/.keras/models`` on first use; offline, put
+``inception_v3_weights_tf_dim_ordering_tf_kernels_notop.h5`` there yourself, or
+pass ``weights="/path/to/that.h5"``. Run it with
 ``python examples/inception_fine_tuning.py /path/to/chest_xray``.
+
+Its gallery picture is not from this script, which needs the ImageNet weights
+and far more than a docs build's time: it is the Inception rows of
+``benchmarks/table5.png``, drawn by ``python benchmarks/table5.py report`` from
+its cross-validation and test-split results of both Inception models (150 px,
+with a stand-in for the ImageNet weights; see :doc:`/table5`).
 """
+
+# sphinx_gallery_thumbnail_path = "_static/thumbnails/inception_table5.png"
 
 # %%
 import sys
@@ -41,4 +52,4 @@ results = cross_validate(
     clf, X, data.target, groups=data.groups, cv=StratifiedGroupKFold(5), scoring=["f1", "roc_auc"]
 )
 print({k: v.mean().round(3) for k, v in results.items()})
-plot_learning_curves(clf.fit(X, data.target))  # stage 1 then stage 2 in history_
+display = plot_learning_curves(clf.fit(X, data.target))  # stage 1 then stage 2 in history_

@@ -36,16 +36,14 @@ clf.fit(data.images[train], data.target[train])
 # Four held-out images, two of each class
 # ---------------------------------------
 pick = np.r_[test[data.target[test] == 1][:2], test[data.target[test] == 0][:2]]
-plot_heatmaps(clf, data.images[pick], y_true=data.target[pick], target_names=data.target_names)
+display = plot_heatmaps(
+    clf, data.images[pick], y_true=data.target[pick], target_names=data.target_names
+)
 
 # %%
 # Methods side by side, as arrays
 # -------------------------------
 for method in ("gradcam", "gradcam++"):
     maps = cam_explain(clf, data.images[pick], method=method)
-    print(
-        method,
-        maps.shape,
-        "peak location of first map:",
-        np.unravel_index(maps[0].argmax(), maps[0].shape),
-    )
+    peak = np.unravel_index(maps[0].argmax(), maps[0].shape)
+    print(method, maps.shape, "peak (row, column) of the first map:", tuple(map(int, peak)))

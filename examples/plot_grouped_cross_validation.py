@@ -30,6 +30,7 @@ scores = cross_val_score(
     cv=StratifiedGroupKFold(5, shuffle=True, random_state=0),
     scoring="f1",
     error_score="raise",
+    verbose=2,  # one line a fold, with its score and time
 )
 print(f"F1 per fold: {scores.round(3)}; mean {scores.mean():.3f} ± {scores.std():.3f}")
 

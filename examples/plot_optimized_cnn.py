@@ -37,7 +37,7 @@ clf.fit(data.images[train], data.target[train])
 # %%
 # Learning curves: loss and F1 per epoch, training vs validation
 # --------------------------------------------------------------
-plot_learning_curves(clf)
+display = plot_learning_curves(clf)
 
 # %%
 # Held-out scores

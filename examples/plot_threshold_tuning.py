@@ -30,6 +30,11 @@ print(f"chosen threshold: {tuned.best_threshold_:.2f}")
 # %%
 fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(9, 4), layout="constrained")
 RocCurveDisplay.from_estimator(tuned.estimator_, X_test, y_test, ax=ax1)
+negative, positive = data.target_names  # name the classes rather than "Positive label: 1"
+ax1.set(
+    xlabel=f"False positive rate ({negative} called {positive})",
+    ylabel=f"True positive rate ({positive} found)",
+)
 ConfusionMatrixDisplay.from_estimator(
     tuned, X_test, y_test, ax=ax2, display_labels=data.target_names
 )

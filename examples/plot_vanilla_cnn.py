@@ -48,6 +48,6 @@ for name, scores in [
         f"{name:>14}: "
         + ", ".join(f"{k} {scores[k]:.2f}" for k in ("f1", "sensitivity", "specificity", "roc_auc"))
     )
-ConfusionMatrixDisplay.from_predictions(
+cm_display = ConfusionMatrixDisplay.from_predictions(
     data.target[test], (proba >= 0.5).astype(int), display_labels=data.target_names
 )

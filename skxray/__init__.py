@@ -1,21 +1,69 @@
 """skxray: pneumonia detection on chest X-rays, as scikit-learn estimators on Keras 3."""
 
-from ._audit import ShortcutAudit, region_masks, shortcut_audit
-from ._augment import XrayAugmenter
-from ._callbacks import EpochScores
-from ._cam import cam_explain
-from ._cam_plot import HeatmapDisplay, overlay_heatmap, plot_heatmaps
-from ._decode import IMAGE_EXTENSIONS, ImageLoadError, decode_image
-from ._evaluate import EvaluationReport, evaluate
-from ._features import FEATURE_CACHE, FeatureCache, WeightsNotAvailableError
-from ._io import ImageDirLoader, load_image_folder, patient_id
-from ._metrics import TrainingHistoryDisplay, binary_scores, plot_learning_curves
-from ._preprocess import BorderCrop, HistogramEqualizer
-from ._recipe import RECIPES, recommended_classifier
-from ._scratch import ScratchCNNClassifier
-from ._show_versions import show_versions
-from ._transfer import InceptionTransferClassifier
+import importlib
+from typing import TYPE_CHECKING
+
 from ._version import __version__
+
+if TYPE_CHECKING:  # for linters and IDEs; at run time, __getattr__ imports on first use
+    from ._audit import ShortcutAudit, region_masks, shortcut_audit
+    from ._augment import XrayAugmenter
+    from ._callbacks import EpochScores
+    from ._cam import cam_explain
+    from ._cam_plot import HeatmapDisplay, overlay_heatmap, plot_heatmaps
+    from ._card import model_card, write_model_card
+    from ._decode import IMAGE_EXTENSIONS, ImageLoadError, decode_image
+    from ._evaluate import EvaluationReport, evaluate
+    from ._features import FEATURE_CACHE, FeatureCache, WeightsNotAvailableError
+    from ._io import ImageDirLoader, load_image_folder, patient_id
+    from ._metrics import TrainingHistoryDisplay, binary_scores, plot_learning_curves
+    from ._persist import ModelFileError, load, load_metadata, save
+    from ._preprocess import BorderCrop, HistogramEqualizer
+    from ._recipe import RECIPES, recommended_classifier
+    from ._scratch import ScratchCNNClassifier
+    from ._show_versions import show_versions
+    from ._transfer import InceptionTransferClassifier
+
+# Each public name and the private module that defines it. They are imported on first
+# use (PEP 562), so that `import skxray` and `skxray --help` do not load TensorFlow.
+_LAZY = {
+    "ShortcutAudit": "._audit",
+    "region_masks": "._audit",
+    "shortcut_audit": "._audit",
+    "XrayAugmenter": "._augment",
+    "EpochScores": "._callbacks",
+    "cam_explain": "._cam",
+    "HeatmapDisplay": "._cam_plot",
+    "overlay_heatmap": "._cam_plot",
+    "plot_heatmaps": "._cam_plot",
+    "model_card": "._card",
+    "write_model_card": "._card",
+    "IMAGE_EXTENSIONS": "._decode",
+    "ImageLoadError": "._decode",
+    "decode_image": "._decode",
+    "EvaluationReport": "._evaluate",
+    "evaluate": "._evaluate",
+    "FEATURE_CACHE": "._features",
+    "FeatureCache": "._features",
+    "WeightsNotAvailableError": "._features",
+    "ImageDirLoader": "._io",
+    "load_image_folder": "._io",
+    "patient_id": "._io",
+    "TrainingHistoryDisplay": "._metrics",
+    "binary_scores": "._metrics",
+    "plot_learning_curves": "._metrics",
+    "ModelFileError": "._persist",
+    "load": "._persist",
+    "load_metadata": "._persist",
+    "save": "._persist",
+    "BorderCrop": "._preprocess",
+    "HistogramEqualizer": "._preprocess",
+    "RECIPES": "._recipe",
+    "recommended_classifier": "._recipe",
+    "ScratchCNNClassifier": "._scratch",
+    "show_versions": "._show_versions",
+    "InceptionTransferClassifier": "._transfer",
+}
 
 __all__ = [
     "BorderCrop",
@@ -28,6 +76,7 @@ __all__ = [
     "IMAGE_EXTENSIONS",
     "ImageDirLoader",
     "ImageLoadError",
+    "ModelFileError",
     "RECIPES",
     "InceptionTransferClassifier",
     "ScratchCNNClassifier",
@@ -40,13 +89,31 @@ __all__ = [
     "cam_explain",
     "decode_image",
     "evaluate",
+    "load",
     "load_image_folder",
+    "model_card",
+    "load_metadata",
     "overlay_heatmap",
     "patient_id",
     "plot_heatmaps",
     "plot_learning_curves",
     "recommended_classifier",
     "region_masks",
+    "save",
     "show_versions",
     "shortcut_audit",
+    "write_model_card",
 ]
+
+
+def __getattr__(name):
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(importlib.import_module(module, __name__), name)
+    globals()[name] = value  # later look-ups skip __getattr__
+    return value
+
+
+def __dir__():
+    return sorted(set(globals()) | set(__all__))

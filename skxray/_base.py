@@ -76,7 +76,10 @@ TRAINING_PARAMETERS_DOC = """\
         Seed of the weights, shuffling, dropout, augmentation and validation
         split. The same seed gives the same predictions on CPU.
     verbose : int, default=0
-        Keras verbosity (1: progress bar).
+        Training progress. 1: a progress bar redrawn in place in a terminal,
+        and one line per epoch (loss, F1, validation scores, time) when the
+        output is a log file or a notebook; 2: always one line per epoch;
+        0: silent.
     **routed_params
         scikeras routed parameters only (``optimizer__*``, ``fit__*``,
         ``predict__*``, ``callbacks__*``).
@@ -257,6 +260,18 @@ class BaseXrayClassifier(ParamsValidated, KerasClassifier):
         return self.initialized_
 
     # ------------------------------------------------------------ the model
+    def _keras_verbosity(self):
+        """Keras' ``verbose`` for ``model.fit``: a bar redrawn in place in a terminal, one
+        line per epoch (loss, scores, time) in a log or notebook; 0 when quiet."""
+        import sys
+
+        if not self.verbose:
+            return 0
+        if int(self.verbose) > 1:
+            return int(self.verbose)
+        stream = sys.stdout
+        return 1 if hasattr(stream, "isatty") and stream.isatty() else 2
+
     def _make_optimizer(self):
         """A new optimizer from ``optimizer`` and its routed ``optimizer__*`` settings.
 
@@ -417,6 +432,7 @@ class BaseXrayClassifier(ParamsValidated, KerasClassifier):
         History is appended to ``history_`` when ``initial_epoch > 0``.
         """
         kwargs.update(validation_data=validation, validation_split=0.0)
+        kwargs.setdefault("verbose", self._keras_verbosity())
         # scikeras' _fit_keras_model trains self.model_ and has no model argument. The
         # bottleneck stage trains a head-only model on cached features through the same
         # parameter routing, seeding and history code, so model_ points at it for this call.

@@ -1,10 +1,13 @@
-"""Seeing heatmaps: colour overlays and a side-by-side display."""
+"""Seeing heatmaps: colour overlays, a side-by-side display, and which images to show."""
 
 import numpy as np
 
 from ._cam import cam_explain
+from ._metrics import _check_binary
 from ._utils import through_pipeline
-from ._validation import real, validate_params
+from ._validation import integer, real, validate_params
+
+_METHOD_TITLES = {"gradcam": "Grad-CAM", "gradcam++": "Grad-CAM++", "cam": "CAM"}
 
 
 def overlay_heatmap(image, heatmap, *, alpha=0.4, colormap="jet"):
@@ -68,10 +71,16 @@ class HeatmapDisplay:
         Predicted probability of the explained class, shown in the titles.
     y_true : array-like of shape (n,), default=None
     target_names : list of str, default=None
+    method : str, default=None
+        The :func:`cam_explain` method that made the heatmaps, named on the
+        colorbar ("Grad-CAM (relative)"); ``None`` says "heatmap".
 
     Attributes
     ----------
     figure_, axes_ : the matplotlib figure and its (n, 3) axes.
+    colorbar_ : matplotlib Colorbar
+        The heatmaps' colour scale, shared by the heatmap column. Each map is
+        scaled to a maximum of 1, so it is relative within each image.
 
     Examples
     --------
@@ -80,14 +89,28 @@ class HeatmapDisplay:
     >>> d = HeatmapDisplay(np.zeros((2, 8, 8)), np.ones((2, 8, 8)), proba=[0.2, 0.9]).plot()
     >>> d.axes_.shape
     (2, 3)
+    >>> d
+    <HeatmapDisplay of 2 images (heatmap): plotted>
     """
 
-    def __init__(self, images, heatmaps, *, proba=None, y_true=None, target_names=None):
+    def __init__(
+        self, images, heatmaps, *, proba=None, y_true=None, target_names=None, method=None
+    ):
         self.images = images
         self.heatmaps = heatmaps
         self.proba = proba
         self.y_true = y_true
         self.target_names = target_names
+        self.method = method
+
+    def __repr__(self):
+        state = "plotted" if hasattr(self, "figure_") else "not plotted"
+        return f"<HeatmapDisplay of {len(self.heatmaps)} images ({self._method_title()}): {state}>"
+
+    def _method_title(self):
+        if self.method is None:
+            return "heatmap"
+        return _METHOD_TITLES.get(self.method, self.method)
 
     @classmethod
     def from_estimator(
@@ -130,10 +153,14 @@ class HeatmapDisplay:
         images = np.asarray(images, dtype=np.float32)
         if images.max() > 1:
             images = images / 255.0
-        return cls(images, heatmaps, proba=proba, y_true=y_true, target_names=target_names).plot()
+        method = cam_kwargs.get("method", "gradcam")
+        display = cls(
+            images, heatmaps, proba=proba, y_true=y_true, target_names=target_names, method=method
+        )
+        return display.plot()
 
     def plot(self, *, alpha=0.4, colormap="jet"):
-        """Draw the grid.
+        """Draw the grid, with one colorbar for the heatmap column.
 
         Parameters
         ----------
@@ -155,13 +182,17 @@ class HeatmapDisplay:
         import matplotlib.pyplot as plt
 
         n = len(self.heatmaps)
-        fig, axes = plt.subplots(n, 3, figsize=(7.5, 2.6 * n), squeeze=False, layout="constrained")
+        # Rows a little taller than the square images are wide, plus room for the colorbar:
+        # with less, constrained layout lets the first row's titles off the top.
+        fig, axes = plt.subplots(
+            n, 3, figsize=(7.5, 2.7 * n + 0.7), squeeze=False, layout="constrained"
+        )
         names = self.target_names
         for i in range(n):
             image = np.asarray(self.images[i], np.float32)
             gray = image[..., 0] if image.ndim == 3 and image.shape[-1] == 1 else image
             axes[i, 0].imshow(gray, cmap="gray", vmin=0, vmax=1)
-            axes[i, 1].imshow(self.heatmaps[i], cmap=colormap, vmin=0, vmax=1)
+            shown = axes[i, 1].imshow(self.heatmaps[i], cmap=colormap, vmin=0, vmax=1)
             axes[i, 2].imshow(
                 overlay_heatmap(image, self.heatmaps[i], alpha=alpha, colormap=colormap)
             )
@@ -177,6 +208,14 @@ class HeatmapDisplay:
                 ax.set_axis_off()
         axes[0, 1].set_title("heatmap", fontsize=9)
         axes[0, 2].set_title("overlay", fontsize=9)
+        # One scale for every heatmap (each is scaled to a maximum of 1), centred under the
+        # heatmap column. Attached to the whole grid: attached to the column alone, constrained
+        # layout shifts that column against the others and, with one row, the titles off the top.
+        self.colorbar_ = fig.colorbar(
+            shown, ax=axes, location="bottom", shrink=0.3, aspect=15, pad=0.02
+        )
+        self.colorbar_.set_label(f"{self._method_title()} (relative)", fontsize=9)
+        self.colorbar_.ax.tick_params(labelsize=8)
         self.figure_, self.axes_ = fig, axes
         return self
 
@@ -214,3 +253,78 @@ def plot_heatmaps(estimator, X, *, y_true=None, target_names=None, **cam_kwargs)
     return HeatmapDisplay.from_estimator(
         estimator, X, y_true=y_true, target_names=target_names, **cam_kwargs
     )
+
+
+def showcase_indices(y_true, proba, n=4, threshold=0.5):
+    """Pick images worth showing with their heatmaps: both classes and the worst mistake.
+
+    The most telling heatmaps are rarely those of the most confident calls of
+    one class only. This picks, from held-out predictions:
+
+    1. the worst error, when there is one: the wrong call (at ``threshold``)
+       whose probability is farthest from its true label;
+    2. then, in turn for the class shown least so far (label 1 first on a
+       tie), that class's most confident correct call, or its next worst
+       error once it has no correct call left.
+
+    So with ``n >= 2`` and both classes present, both classes are shown, and
+    at least one wrong prediction is whenever one exists.
+
+    Parameters
+    ----------
+    y_true : array-like of shape (n_samples,)
+        True labels, 0 or 1 (1 = PNEUMONIA).
+    proba : array-like of shape (n_samples,)
+        Predicted probability of label 1.
+    n : int, default=4
+        How many to pick; fewer when there are fewer samples.
+    threshold : float, default=0.5
+        Probability at or above which a case is called 1, as in
+        :func:`~skxray.binary_scores`.
+
+    Returns
+    -------
+    indices : ndarray of int, shape (min(n, n_samples),)
+        Positions in ``y_true`` and ``proba``, ordered by ``proba`` (most
+        confident label 0 first).
+
+    Examples
+    --------
+    >>> from skxray._cam_plot import showcase_indices
+    >>> y_true = [0, 0, 0, 1, 1, 1]
+    >>> proba = [0.1, 0.3, 0.6, 0.95, 0.7, 0.2]  # images 2 and 5 are called wrong
+    >>> showcase_indices(y_true, proba, n=4).tolist()  # 5 is the worse error
+    [0, 5, 1, 3]
+    """
+    validate_params(
+        {"n": [integer(1)], "threshold": [real(0, 1)]},
+        {"n": n, "threshold": threshold},
+        "showcase_indices",
+    )
+    y_true, proba = _check_binary(y_true, proba)
+    called = (proba >= threshold).astype(int)
+    # Each class's queue: its correct calls from the most confident, then its errors from
+    # the worst. The confidence of a call in label 1 is proba, in label 0 it is 1 - proba.
+    confidence = np.where(y_true == 1, proba, 1 - proba)
+    queues = {}
+    for label in (0, 1):
+        mine = np.flatnonzero(y_true == label)
+        right = mine[called[mine] == label]
+        wrong = mine[called[mine] != label]
+        queues[label] = [
+            *right[np.argsort(-confidence[right], kind="stable")],
+            *wrong[np.argsort(confidence[wrong], kind="stable")],
+        ]
+    errors = np.flatnonzero(called != y_true)
+    picked = []
+    if errors.size:
+        worst = int(errors[np.argmin(confidence[errors])])
+        picked.append(worst)
+        queues[int(y_true[worst])].remove(worst)
+    while len(picked) < min(n, len(y_true)):
+        shown = [int(np.sum(y_true[picked] == label)) for label in (0, 1)]
+        order = (1, 0) if shown[1] <= shown[0] else (0, 1)
+        label = next(label for label in order if queues[label])
+        picked.append(int(queues[label].pop(0)))
+    picked = np.asarray(picked, dtype=int)
+    return picked[np.argsort(proba[picked], kind="stable")]

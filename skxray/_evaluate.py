@@ -6,10 +6,20 @@ from dataclasses import dataclass, field
 import numpy as np
 from sklearn.utils import check_random_state
 
-from ._metrics import _check_binary, binary_scores
-from ._validation import integer, real, validate_params
+from ._metrics import _check_binary, binary_scores, probability_score
+from ._validation import integer, invalid, real, validate_params
 
-_SCORES = ("f1", "precision", "sensitivity", "specificity", "roc_auc", "accuracy")
+_SCORES = (
+    "f1",
+    "precision",
+    "sensitivity",
+    "specificity",
+    "roc_auc",
+    "average_precision",
+    "accuracy",
+)
+_REPR_SCORES = ("roc_auc", "average_precision", "f1")
+_DEFAULT_NAMES = ("negative", "positive")
 
 
 @dataclass
@@ -19,8 +29,10 @@ class EvaluationReport:
     Attributes
     ----------
     scores : dict of str to float
-        Point estimates: f1, precision, sensitivity, specificity, roc_auc, accuracy,
-        as :func:`~skxray.binary_scores` computes them.
+        Point estimates: f1, precision, sensitivity, specificity, roc_auc and
+        accuracy as :func:`~skxray.binary_scores` computes them, and
+        average_precision (the area under the precision-recall curve) as
+        ``skxray._metrics.probability_score`` computes it.
     ci : dict of str to (float, float)
         Percentile bootstrap intervals at ``confidence``, of the same scores
         computed the same way on each resample.
@@ -29,16 +41,21 @@ class EvaluationReport:
     threshold, confidence, n_bootstrap : float, float, int
     y_true, y_score : ndarray
         The labels and positive-class probabilities evaluated.
+    target_names : tuple of str
+        Names of labels 0 and 1, used in the text and the plots.
     figure_ : matplotlib Figure or None
-        ROC curve, reliability diagram and confusion matrix, when plotted.
+        ROC curve, precision-recall curve, reliability diagram and confusion
+        matrix, when plotted.
 
     Examples
     --------
     >>> from skxray._evaluate import evaluate_scores
     >>> report = evaluate_scores([0, 1, 1, 0], [0.1, 0.9, 0.8, 0.3], n_bootstrap=20,
-    ...                          random_state=0)
-    >>> report.scores["roc_auc"]
-    1.0
+    ...                          random_state=0, target_names=["NORMAL", "PNEUMONIA"])
+    >>> report.scores["roc_auc"], report.scores["average_precision"]
+    (1.0, 1.0)
+    >>> report
+    <EvaluationReport: 4 images (2 PNEUMONIA), threshold 0.5, roc_auc 1.000, ...>
     """
 
     scores: dict
@@ -49,22 +66,38 @@ class EvaluationReport:
     n_bootstrap: int
     y_true: np.ndarray = field(repr=False)
     y_score: np.ndarray = field(repr=False)
+    target_names: tuple = _DEFAULT_NAMES
     figure_: object = field(default=None, repr=False)
 
     def __str__(self):
         level = int(round(100 * self.confidence))
-        lines = [f"{'score':<12} {'value':>6}   {level}% CI (bootstrap, n={self.n_bootstrap})"]
+        width = max(len(name) for name in _SCORES)
+        lines = [f"{'score':<{width}} {'value':>6}   {level}% CI (bootstrap, n={self.n_bootstrap})"]
         for name in _SCORES:
             low, high = self.ci[name]
-            lines.append(f"{name:<12} {self.scores[name]:>6.3f}   [{low:.3f}, {high:.3f}]")
+            lines.append(f"{name:<{width}} {self.scores[name]:>6.3f}   [{low:.3f}, {high:.3f}]")
         tn, fp, fn, tp = self.confusion_matrix.ravel()
+        named = "" if self.target_names == _DEFAULT_NAMES else f" ({self.target_names[1]} positive)"
         lines.append(
-            f"confusion matrix at threshold {self.threshold:g}: TN {tn}  FP {fp}  FN {fn}  TP {tp}"
+            f"confusion matrix at threshold {self.threshold:g}{named}: "
+            f"TN {tn}  FP {fp}  FN {fn}  TP {tp}"
         )
         return "\n".join(lines)
 
+    def __repr__(self):
+        level = int(round(100 * self.confidence))
+        shown = ", ".join(f"{name} {self.scores[name]:.3f}" for name in _REPR_SCORES)
+        return (
+            f"<EvaluationReport: {len(self.y_true)} images ({int(self.y_true.sum())} "
+            f"{self.target_names[1]}), threshold {self.threshold:g}, {shown}; "
+            f"{level}% CIs from {self.n_bootstrap} resamples>"
+        )
+
     def plot(self, *, n_bins=10):
-        """Draw the ROC curve, the reliability diagram and the confusion matrix.
+        """Draw the ROC and precision-recall curves, reliability diagram and confusion matrix.
+
+        The axes name the classes (``target_names``), the positive one being
+        label 1.
 
         Parameters
         ----------
@@ -74,20 +107,70 @@ class EvaluationReport:
         Returns
         -------
         self : EvaluationReport
-            With ``figure_`` set.
+            With ``figure_`` set: a 2 x 2 grid of the ROC curve, the
+            precision-recall curve, the reliability diagram and the confusion
+            matrix.
+
+        Examples
+        --------
+        >>> from skxray._evaluate import evaluate_scores
+        >>> report = evaluate_scores([0, 1, 1, 0], [0.1, 0.9, 0.6, 0.3], n_bootstrap=20,
+        ...                          random_state=0, target_names=["NORMAL", "PNEUMONIA"])
+        >>> roc, pr, calibration, matrix = report.plot().figure_.axes
+        >>> roc.get_ylabel()
+        'True positive rate (PNEUMONIA found)'
+        >>> print(pr.get_title())
+        Precision-recall curve
+        AP 1.000, 95% CI 1.000-1.000
+        >>> [tick.get_text() for tick in matrix.get_xticklabels()]
+        ['NORMAL', 'PNEUMONIA']
         """
         import matplotlib.pyplot as plt
         from sklearn.calibration import CalibrationDisplay
-        from sklearn.metrics import ConfusionMatrixDisplay, RocCurveDisplay
+        from sklearn.metrics import (
+            ConfusionMatrixDisplay,
+            PrecisionRecallDisplay,
+            RocCurveDisplay,
+        )
 
-        fig, axes = plt.subplots(1, 3, figsize=(13, 4), layout="constrained")
-        RocCurveDisplay.from_predictions(self.y_true, self.y_score, ax=axes[0])
-        low, high = self.ci["roc_auc"]
-        axes[0].set_title(f"ROC (AUC {self.scores['roc_auc']:.3f}, CI {low:.3f}-{high:.3f})")
-        CalibrationDisplay.from_predictions(self.y_true, self.y_score, n_bins=n_bins, ax=axes[1])
-        axes[1].set_title("Reliability diagram")
-        ConfusionMatrixDisplay(self.confusion_matrix).plot(ax=axes[2], colorbar=False)
-        axes[2].set_title(f"Confusion matrix (threshold {self.threshold:g})")
+        negative, positive = self.target_names
+        level = int(round(100 * self.confidence))
+
+        def title(name, short):
+            low, high = self.ci[name]
+            return f"{short} {self.scores[name]:.3f}, {level}% CI {low:.3f}-{high:.3f}"
+
+        fig, axes = plt.subplots(2, 2, figsize=(10, 8.6), layout="constrained")
+        (roc, pr), (calibration, matrix) = axes
+        # scikit-learn labels the axes "(Positive label: 1)"; they name the classes instead.
+        RocCurveDisplay.from_predictions(
+            self.y_true, self.y_score, pos_label=1, ax=roc, plot_chance_level=True
+        )
+        roc.set(
+            title=f"ROC curve\n{title('roc_auc', 'AUC')}",
+            xlabel=f"False positive rate ({negative} called {positive})",
+            ylabel=f"True positive rate ({positive} found)",
+        )
+        PrecisionRecallDisplay.from_predictions(
+            self.y_true, self.y_score, pos_label=1, ax=pr, plot_chance_level=True
+        )
+        pr.set(
+            title=f"Precision-recall curve\n{title('average_precision', 'AP')}",
+            xlabel=f"Recall ({positive} found)",
+            ylabel=f"Precision ({positive} calls correct)",
+        )
+        CalibrationDisplay.from_predictions(
+            self.y_true, self.y_score, n_bins=n_bins, pos_label=1, ax=calibration
+        )
+        calibration.set(
+            title="Reliability diagram",
+            xlabel=f"Mean predicted probability of {positive}",
+            ylabel=f"Observed fraction of {positive}",
+        )
+        ConfusionMatrixDisplay(self.confusion_matrix, display_labels=list(self.target_names)).plot(
+            ax=matrix, colorbar=False
+        )
+        matrix.set_title(f"Confusion matrix (threshold {self.threshold:g})")
         self.figure_ = fig
         return self
 
@@ -102,6 +185,7 @@ def evaluate(
     confidence=0.95,
     random_state=None,
     plot=True,
+    target_names=None,
 ):
     """Score a fitted binary classifier with bootstrap confidence intervals.
 
@@ -119,7 +203,13 @@ def evaluate(
     confidence : float, default=0.95
     random_state : int, RandomState instance or None, default=None
     plot : bool, default=True
-        Draw the ROC curve, reliability diagram and confusion matrix.
+        Draw the ROC and precision-recall curves, the reliability diagram and
+        the confusion matrix.
+    target_names : sequence of two str, default=None
+        Names of labels 0 and 1 for the text and the plots, e.g. a loader's
+        ``data.target_names`` (``["NORMAL", "PNEUMONIA"]``). ``None`` says
+        "negative" and "positive": skxray cannot tell from 0/1 labels alone
+        which classes they are.
 
     Returns
     -------
@@ -133,9 +223,9 @@ def evaluate(
     >>> clf = ScratchCNNClassifier("vanilla", epochs=2, random_state=0)
     >>> clf = clf.fit(data.images[:40], data.target[:40])
     >>> report = evaluate(clf, data.images[40:], data.target[40:], n_bootstrap=200,
-    ...                   random_state=0, plot=False)
-    >>> sorted(report.ci) == sorted(report.scores)
-    True
+    ...                   random_state=0, plot=False, target_names=data.target_names)
+    >>> sorted(report.ci) == sorted(report.scores), report.target_names
+    (True, ('NORMAL', 'OPACITY'))
     """
     y_score = estimator.predict_proba(X)[:, 1]
     return evaluate_scores(
@@ -146,6 +236,7 @@ def evaluate(
         confidence=confidence,
         random_state=random_state,
         plot=plot,
+        target_names=target_names,
     )
 
 
@@ -155,7 +246,17 @@ _EVALUATE_CONSTRAINTS = {
     "confidence": [real(0, 1, closed="neither")],
     "random_state": ["random_state"],
     "plot": ["boolean"],
+    "target_names": [None, "array-like"],
 }
+
+
+def _check_target_names(target_names):
+    if target_names is None:
+        return _DEFAULT_NAMES
+    names = tuple(target_names)
+    if len(names) != 2 or not all(isinstance(name, str) for name in names):
+        invalid("target_names", "evaluate", "None or two str (the names of labels 0 and 1)", names)
+    return names
 
 
 def evaluate_scores(
@@ -167,15 +268,18 @@ def evaluate_scores(
     confidence=0.95,
     random_state=None,
     plot=False,
+    target_names=None,
 ):
     """:func:`evaluate` on given labels and positive-class probabilities.
 
-    The point estimates are :func:`~skxray.binary_scores`; the intervals are
-    percentiles of the same function over ``n_bootstrap`` resamples of the
+    The point estimates are :func:`~skxray.binary_scores`, and the average
+    precision of ``skxray._metrics.probability_score``; the intervals are
+    percentiles of the same functions over ``n_bootstrap`` resamples of the
     (label, score) pairs, drawn with replacement. A resample on which a score
-    is undefined (ROC-AUC when it holds one class) is left out of that
-    score's interval; the threshold scores are always defined (a zero
-    denominator gives 0.0, in the point estimate and in the resamples alike).
+    is undefined (ROC-AUC and average precision when it holds one class) is
+    left out of that score's interval; the threshold scores are always
+    defined (a zero denominator gives 0.0, in the point estimate and in the
+    resamples alike).
 
     Parameters
     ----------
@@ -190,7 +294,11 @@ def evaluate_scores(
     confidence : float, default=0.95
     random_state : int, RandomState instance or None, default=None
     plot : bool, default=False
-        Draw the ROC curve, reliability diagram and confusion matrix.
+        Draw the ROC and precision-recall curves, the reliability diagram and
+        the confusion matrix.
+    target_names : sequence of two str, default=None
+        Names of labels 0 and 1 for the text and the plots; ``None`` says
+        "negative" and "positive".
 
     Returns
     -------
@@ -210,10 +318,18 @@ def evaluate_scores(
         confidence=confidence,
         random_state=random_state,
         plot=plot,
+        target_names=target_names,
     )
     validate_params(_EVALUATE_CONSTRAINTS, params, "evaluate")
+    target_names = _check_target_names(target_names)
     y_true, y_score = _check_binary(y_true, y_score)
-    point = binary_scores(y_true, y_score, threshold)
+
+    def all_scores(y_true, y_score):
+        scores = binary_scores(y_true, y_score, threshold)
+        scores["average_precision"] = probability_score("average_precision", y_true, y_score)
+        return scores
+
+    point = all_scores(y_true, y_score)
     # A plain percentile bootstrap over binary_scores rather than scipy.stats.bootstrap
     # (paired=True, method="percentile"), which would draw the same kind of resamples but
     # takes its percentiles with nan propagating: one resample with a single class (ROC-AUC
@@ -225,7 +341,7 @@ def evaluate_scores(
     samples = np.empty((n_bootstrap, len(_SCORES)))
     for b in range(n_bootstrap):
         idx = rng.randint(0, n, n)
-        scores = binary_scores(y_true[idx], y_score[idx], threshold)
+        scores = all_scores(y_true[idx], y_score[idx])
         samples[b] = [scores[name] for name in _SCORES]
     tail = 100 * (1 - confidence) / 2
     with warnings.catch_warnings():  # a score undefined on every resample: a nan interval
@@ -241,5 +357,6 @@ def evaluate_scores(
         n_bootstrap=n_bootstrap,
         y_true=y_true,
         y_score=y_score,
+        target_names=target_names,
     )
     return report.plot() if plot else report

@@ -17,6 +17,7 @@ from ._decode import (
     ImageLoadError,
     decode_image,
 )
+from ._progress import Progress
 from ._validation import (
     FOLDER_IMAGE_SIZE,
     LOADER_IMAGE_SIZE,
@@ -247,10 +248,13 @@ def load_image_folder(
     return bunch
 
 
-def _decode_many(paths, size, color_mode, resize, interpolation, dtype, on_error, skipped, n_jobs):
+def _decode_many(
+    paths, size, color_mode, resize, interpolation, dtype, on_error, skipped, n_jobs, verbose=0
+):
     """Decode ``paths`` into one preallocated ``size`` array; return it and a mask of successes.
 
-    The parameters are valid: ``size`` is ``(height, width)``.
+    The parameters are valid: ``size`` is ``(height, width)``. ``verbose`` reports the
+    images decoded so far on stdout (:class:`~skxray._progress.Progress`).
     """
     height, width = size
     channels = _COLOR_MODES[color_mode]
@@ -278,11 +282,19 @@ def _decode_many(paths, size, color_mode, resize, interpolation, dtype, on_error
 
     n_workers = effective_n_jobs(n_jobs) if len(paths) > 64 else 1
     chunks = np.array_split(np.arange(len(paths)), max(1, min(len(paths), 8 * n_workers)))
-    if n_workers == 1:
-        for chunk in chunks:
+    with Progress(len(paths), "decoding images", enabled=bool(verbose)) as progress:
+
+        def work_and_report(chunk):
             work(chunk)
-    else:
-        Parallel(n_jobs=n_workers, prefer="threads")(delayed(work)(c) for c in chunks)
+            progress.update(len(chunk))
+
+        if n_workers == 1:
+            for chunk in chunks:
+                work_and_report(chunk)
+        else:
+            Parallel(n_jobs=n_workers, prefer="threads")(
+                delayed(work_and_report)(c) for c in chunks
+            )
     for i in sorted(errors):
         ok[i] = False
         _report(errors[i], on_error, skipped)
@@ -325,6 +337,9 @@ class ImageDirLoader(ParamsValidated, TransformerMixin, BaseEstimator):
         dtype-like naming one of them (``np.uint8``, ``"u1"``...) is accepted.
     n_jobs : int, default=None
         Threads decoding images; ``-1`` uses all cores.
+    verbose : int, default=0
+        Report the images decoded so far (``n/total``) on stdout: redrawn in
+        place in a terminal, one line per call in a log.
 
     Attributes
     ----------
@@ -355,6 +370,7 @@ class ImageDirLoader(ParamsValidated, TransformerMixin, BaseEstimator):
     _parameter_constraints = {
         **_IMAGE_CONSTRAINTS,
         "dtype": [StrOptions({"float32", "uint8"})],  # checked on the dtype's name
+        "verbose": ["verbose"],
     }
 
     def __init__(
@@ -366,6 +382,7 @@ class ImageDirLoader(ParamsValidated, TransformerMixin, BaseEstimator):
         interpolation="area",
         dtype="float32",
         n_jobs=None,
+        verbose=0,
     ):
         self.image_size = image_size
         self.color_mode = color_mode
@@ -373,6 +390,7 @@ class ImageDirLoader(ParamsValidated, TransformerMixin, BaseEstimator):
         self.interpolation = interpolation
         self.dtype = dtype
         self.n_jobs = n_jobs
+        self.verbose = verbose
 
     def _validate_params(self):
         params = self.get_params(deep=False)
@@ -434,6 +452,7 @@ class ImageDirLoader(ParamsValidated, TransformerMixin, BaseEstimator):
             "raise",
             [],
             self.n_jobs,
+            verbose=self.verbose,
         )
         return images
 

@@ -194,12 +194,14 @@ class InceptionTransferClassifier(BaseXrayClassifier):
             key += (int(self.random_state),)
         return key
 
-    def _features(self, X):
+    def _features(self, X, verbose=0):
+        """The frozen base's pooled features of ``X``, through the cache; with ``verbose``,
+        Keras reports the featurisation of the images not cached yet."""
         model = keras.Model(self.model_.inputs[0], self.model_.get_layer("head_pool").output)
         return FEATURE_CACHE.get_or_compute(
             self._cache_key(),
             X,
-            lambda rows: model.predict(rows, batch_size=self.batch_size, verbose=0),
+            lambda rows: model.predict(rows, batch_size=self.batch_size, verbose=verbose),
         )
 
     def _uses_cache(self):
@@ -209,8 +211,11 @@ class InceptionTransferClassifier(BaseXrayClassifier):
     def _fit_stages(self, X, y, sample_weight, validation, epochs, initial_epoch, **kwargs):
         self.fine_tuned_ = False
         if self._uses_cache():
-            feats = self._features(X)
-            val = None if validation is None else (self._features(validation[0]), validation[1])
+            verbose = self._keras_verbosity()
+            feats = self._features(X, verbose)
+            val = None
+            if validation is not None:
+                val = (self._features(validation[0], verbose), validation[1])
             head = self._head_network()
             self._compile(head, self._make_optimizer())
             self._keras_fit(

@@ -1,214 +1,114 @@
-"""The ``skxray`` command line: ``skxray demo``, ``skxray train`` and ``skxray evaluate``."""
+"""The skxray command line: demo, train, evaluate, predict and explain.
 
-import argparse
+``main`` is the entry point. This module and ``_cli_parser.py`` import only the standard
+library, so that ``skxray --help`` and ``skxray --version`` start at once. The commands
+(``_cli_commands.py``, ``_cli_explain.py``, with the helpers of ``_cli_io.py``) import
+TensorFlow, Keras and scikit-learn when they run.
+"""
+
+import contextlib
+import logging
 import os
+import re
 import sys
-import time
-from pathlib import Path
+import warnings
+
+from ._cli_parser import _Exit, _UsageError, build_parser
+
+# Lines that TensorFlow's C++ runtime (absl logging) writes to stderr while it loads.
+_NATIVE_LOG_LINE = re.compile(
+    r"^(?:[IWEF]\d{4} [\d:.]+\s+\d+ [^\]\s]+:\d+\]"
+    r"|WARNING: All log messages before absl::InitializeLog\(\) is called)"
+)
 
 
-def _demo(args):
-    import matplotlib
-
-    matplotlib.use("Agg")
-    from sklearn.metrics import ConfusionMatrixDisplay
-    from sklearn.model_selection import StratifiedGroupKFold
-
-    from . import binary_scores, plot_learning_curves, recommended_classifier
-    from ._recipe import DEFAULT_PRESET
-    from .datasets import ATTRIBUTION, load_sample_xrays
-
-    out = Path(args.out)
-    out.mkdir(parents=True, exist_ok=True)
-    data = load_sample_xrays(image_size=args.image_size)
-    splitter = StratifiedGroupKFold(n_splits=4, shuffle=True, random_state=args.seed)
-    train, test = next(splitter.split(data.images, data.target, data.groups))
-    print(
-        f"skxray demo: {len(train)} training and {len(test)} held-out real chest X-rays "
-        f"({args.image_size} px), no patient in both."
-    )
-    # The default recipe with one seed; with only 150 training images it needs more
-    # epochs than on the full train split.
-    clf = recommended_classifier(
-        n_seeds=1, random_state=args.seed, verbose=1 if args.progress else 0
-    )
-    clf.set_params(classifier__epochs=args.epochs)
-    clf.set_params(classifier__validation_split=0.2)  # for the learning curves
-    start = time.perf_counter()
-    clf.fit(data.images[train], data.target[train])
-    fit_time = time.perf_counter() - start
-    proba = clf.predict_proba(data.images[test])[:, 1]
-    scores = binary_scores(data.target[test], proba)
-    cnn = clf[-1]
-    print(
-        f"\nTrained the recommended recipe ({DEFAULT_PRESET}, one seed) for {cnn.n_epochs_} "
-        f"epochs in {fit_time:.0f} s."
-    )
-    print("Held-out scores (PNEUMONIA positive):")
-    for key in ("f1", "precision", "sensitivity", "specificity", "roc_auc", "accuracy"):
-        print(f"  {key:<12} {scores[key]:.3f}")
-    cm = scores["confusion_matrix"]
-    print("Confusion matrix (rows: true NORMAL/PNEUMONIA; columns: predicted):")
-    for name, row in zip(data.target_names, cm, strict=True):
-        print(f"  {name:<10} {row[0]:>4} {row[1]:>4}")
-
-    display = plot_learning_curves(cnn)
-    display.figure_.savefig(out / "learning_curves.png", dpi=100)
-    cm_display = ConfusionMatrixDisplay(cm, display_labels=data.target_names).plot()
-    cm_display.figure_.savefig(out / "confusion_matrix.png", dpi=100)
-    written = ["learning_curves.png", "confusion_matrix.png"]
-    written += _write_heatmaps(clf, data, test, proba, out)
-    if args.save:
-        import joblib
-
-        joblib.dump(clf, args.save)
-        written.append(f"model {args.save}")
-    print(f"Wrote {', '.join(written)} to {out}/")
-    print(f"\n{ATTRIBUTION}")
-    return 0
+@contextlib.contextmanager
+def _quiet_libraries(verbose):
+    """Keep TensorFlow's, absl's and Keras' log lines and warnings off the terminal."""
+    if verbose:
+        yield
+        return
+    os.environ["TF_CPP_MIN_LOG_LEVEL"] = "3"  # before TensorFlow is imported
+    loggers = [logging.getLogger(name) for name in ("tensorflow", "absl", "keras")]
+    levels = [logger.level for logger in loggers]
+    for logger in loggers:
+        logger.setLevel(logging.ERROR)
+    try:
+        with warnings.catch_warnings():
+            warnings.filterwarnings("ignore", module=r"(tensorflow|absl|keras|scikeras)(\.|$)")
+            if "keras" not in sys.modules:
+                _import_quietly("keras")
+            yield
+    finally:
+        for logger, level in zip(loggers, levels, strict=True):
+            logger.setLevel(level)
 
 
-def _write_heatmaps(clf, data, test, proba, out):
-    import numpy as np
+def _import_quietly(module):
+    """Import ``module``, dropping the native log lines TensorFlow writes while it loads.
 
-    from . import plot_heatmaps
+    TensorFlow 2.21's C++ runtime logs before absl::InitializeLog(), which ignores
+    TF_CPP_MIN_LOG_LEVEL, so file descriptor 2 points at a temporary file meanwhile.
+    Anything else written there (a real error) is passed on.
+    """
+    import tempfile
 
-    idx = test[np.argsort(-proba)[:4]]  # the four most confident pneumonia calls
-    display = plot_heatmaps(
-        clf, data.images[idx], y_true=data.target[idx], target_names=data.target_names
-    )
-    display.figure_.savefig(out / "heatmaps.png", dpi=100)
-    return ["heatmaps.png"]
-
-
-def _evaluate(args):
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import joblib
-
-    from . import ImageDirLoader, evaluate, load_image_folder
-
-    model = joblib.load(args.model)
-    data = load_image_folder(args.data_dir)
-    first = model.steps[0][1] if hasattr(model, "steps") else model
-    if isinstance(first, ImageDirLoader):  # the Pipeline reads the paths itself
-        X = data.paths
-    else:
-        height, width, channels = _image_shape(model)
-        X = ImageDirLoader(
-            (height, width), color_mode="rgb" if channels == 3 else "grayscale", n_jobs=-1
-        ).transform(data.paths)
-    report = evaluate(
-        model, X, data.target, threshold=args.threshold, n_bootstrap=args.bootstrap, random_state=0
-    )
-    print(
-        f"{args.model} on {args.data_dir}: {len(data.target)} images, classes {data.target_names}"
-    )
-    print(report)
-    out = Path(args.out)
-    out.mkdir(parents=True, exist_ok=True)
-    report.figure_.savefig(out / "evaluation.png", dpi=100)
-    print(f"Wrote evaluation.png to {out}/")
-    return 0
+    sys.stderr.flush()
+    try:
+        saved = os.dup(2)
+    except OSError:  # pragma: no cover - no stderr at all
+        __import__(module)
+        return
+    with tempfile.TemporaryFile() as captured:
+        os.dup2(captured.fileno(), 2)
+        try:
+            __import__(module)
+        finally:
+            sys.stderr.flush()
+            os.dup2(saved, 2)
+            os.close(saved)
+            captured.seek(0)
+            lines = captured.read().decode("utf-8", "replace").splitlines(keepends=True)
+            kept = [line for line in lines if not _NATIVE_LOG_LINE.match(line)]
+            kept = [line for line in kept if not line.startswith("To enable the following")]
+            sys.stderr.write("".join(kept))
 
 
-def _image_shape(model):
-    """The (H, W, C) a fitted model (Pipeline, ensemble or skxray classifier) was fitted on."""
-    from ._utils import final_estimator, members
+def _run(args):
+    from . import _cli_commands
 
-    shape = getattr(members(model)[0], "image_shape_", None)
-    if shape is None:
-        raise SystemExit(
-            f"skxray evaluate: cannot tell which image size {type(final_estimator(model)).__name__}"
-            " expects; "
-            "save a Pipeline that starts with an ImageDirLoader instead."
-        )
-    return shape
+    if args.command == "explain":
+        from ._cli_explain import explain
 
-
-def _train(args):
-    import joblib
-
-    from . import load_image_folder, recommended_classifier
-    from ._utils import members
-
-    weights = None if args.weights.lower() == "none" else args.weights
-    data = load_image_folder(args.data_dir)
-    clf = recommended_classifier(args.preset, weights=weights, n_seeds=args.seeds, paths=True)
-    n_seeds = len(members(clf))
-    print(
-        f"skxray train: {len(data.target)} images in {args.data_dir}, classes "
-        f"{data.target_names}; preset {args.preset!r}, {n_seeds} seed(s)."
-    )
-    clf.set_params(imagedirloader__n_jobs=-1)
-    start = time.perf_counter()
-    clf.fit(data.paths, data.target)
-    joblib.dump(clf, args.out)
-    print(f"Fitted in {time.perf_counter() - start:.0f} s; saved to {args.out}")
-    print(f"Score it on held-out data with: skxray evaluate {args.out} DATA_DIR")
-    return 0
+        return explain(args)
+    return getattr(_cli_commands, args.command)(args)
 
 
 def main(argv=None):
-    """Entry point of the ``skxray`` command."""
-    from ._recipe import DEFAULT_PRESET, RECIPES
+    """Run the ``skxray`` command; return its exit status (0, or 2 after an error)."""
+    try:
+        args = build_parser().parse_args(argv)
+    except _Exit as done:
+        return done.status
+    except _UsageError as exc:
+        print(f"skxray: error: {exc}", file=sys.stderr)
+        return 2
+    try:
+        with _quiet_libraries(args.verbose):
+            return _run(args)
+    except KeyboardInterrupt:
+        if args.debug:
+            raise
+        print("skxray: interrupted", file=sys.stderr)
+        return 130
+    except Exception as exc:
+        from ._cli_io import CommandError, one_line
 
-    parser = argparse.ArgumentParser(prog="skxray", description=__doc__)
-    sub = parser.add_subparsers(dest="command", required=True)
-    demo = sub.add_parser(
-        "demo",
-        help="train the recommended recipe on the bundled real sample, "
-        "print held-out scores and write plots",
-    )
-    demo.add_argument("--out", default="skxray-demo", help="output folder (default: %(default)s)")
-    demo.add_argument("--epochs", type=int, default=20, help="training epochs (default: 20)")
-    demo.add_argument("--image-size", type=int, default=128, help="pixels (default: 128)")
-    demo.add_argument("--seed", type=int, default=0, help="random seed (default: 0)")
-    demo.add_argument(
-        "--no-progress", dest="progress", action="store_false", help="hide the Keras progress bar"
-    )
-    demo.add_argument("--save", default=None, help="also save the fitted model (joblib)")
-    tr = sub.add_parser(
-        "train",
-        help="fit the recommended recipe (recommended_classifier) on a folder tree and "
-        "save it with joblib",
-    )
-    tr.add_argument("data_dir", help="folder with one sub-folder per class")
-    tr.add_argument("--out", default="skxray-model.joblib", help="model file (joblib)")
-    tr.add_argument(
-        "--preset",
-        default=DEFAULT_PRESET,
-        choices=sorted(RECIPES),
-        help=f"recipe, a key of skxray.RECIPES (default: {DEFAULT_PRESET})",
-    )
-    tr.add_argument(
-        "--weights",
-        default="imagenet",
-        help="weights of the inception preset: imagenet, a weights file, or none (tests only)",
-    )
-    tr.add_argument(
-        "--seeds", type=int, default=None, help="classifiers to average (default: the preset's)"
-    )
-    ev = sub.add_parser(
-        "evaluate",
-        help="score a saved model on a folder tree with bootstrap 95%% confidence intervals, "
-        "and plot ROC, calibration and confusion matrix",
-    )
-    ev.add_argument("model", help="a model saved with joblib (skxray train, or skxray demo --save)")
-    ev.add_argument("data_dir", help="folder with one sub-folder per class")
-    ev.add_argument("--threshold", type=float, default=0.5, help="decision threshold")
-    ev.add_argument("--bootstrap", type=int, default=1000, help="resamples (default: 1000)")
-    ev.add_argument("--out", default="skxray-evaluation", help="output folder")
-    args = parser.parse_args(argv)
-    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
-    if args.command == "demo":
-        return _demo(args)
-    if args.command == "train":
-        return _train(args)
-    if args.command == "evaluate":
-        return _evaluate(args)
-    return 2  # pragma: no cover - argparse rejects unknown commands
+        if args.debug or not isinstance(exc, (CommandError, ValueError, TypeError, OSError)):
+            raise
+        sys.stdout.flush()
+        print(f"skxray: error: {one_line(exc)}", file=sys.stderr)
+        return 2
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -1,6 +1,7 @@
-"""The command line (demo, train, evaluate) and evaluate()."""
+"""The command line's demo, train and evaluate on real images, and evaluate()."""
 
 import joblib
+import matplotlib.image
 import numpy as np
 import pytest
 from sklearn.pipeline import make_pipeline
@@ -11,6 +12,9 @@ from skxray import (
     InceptionTransferClassifier,
     ScratchCNNClassifier,
     evaluate,
+    load,
+    load_metadata,
+    save,
 )
 from skxray._evaluate import evaluate_scores
 from skxray._recipe import DEFAULT_PRESET
@@ -21,7 +25,7 @@ from skxray.datasets import get_sample_xrays_path, load_sample_xrays
 
 @pytest.mark.slow
 def test_demo_then_evaluate(tmp_path, capsys):
-    model = tmp_path / "model.joblib"
+    model = tmp_path / "model.skxray"
     assert (
         main(
             [
@@ -60,6 +64,9 @@ def test_demo_then_evaluate(tmp_path, capsys):
     out = capsys.readouterr().out
     assert "95% CI" in out and "200 images" in out
     assert (tmp_path / "eval" / "evaluation.png").stat().st_size > 0
+    assert load_metadata(model)["class_names"] == ["NORMAL", "PNEUMONIA"]
+    # the heatmaps show both classes (and the worst error, if any), with a colorbar
+    assert matplotlib.image.imread(tmp_path / "demo" / "heatmaps.png").shape[0] > 400
 
 
 def test_bootstrap_intervals_cover_the_point_estimates():
@@ -89,22 +96,26 @@ def test_evaluate_an_estimator(synthetic):
 
 
 def test_train_then_evaluate_the_recommended_recipe(tmp_path, capsys):
-    model = tmp_path / "recipe.joblib"
+    model = tmp_path / "recipe.skxray"
     sample = get_sample_xrays_path()
     assert main(["train", sample, "--out", str(model), "--seeds", "1"]) == 0
     out = capsys.readouterr().out
     assert "200 images" in out and "saved to" in out and f"preset {DEFAULT_PRESET!r}" in out
-    fitted = joblib.load(model)
+    card = (tmp_path / "MODEL_CARD.md").read_text()
+    assert "not for diagnosis" in card and "200 image files" in card and "Not measured" in card
+    fitted = load(model)
     preprocess = list(RECIPES[DEFAULT_PRESET]["preprocess"])
     assert [name for name, _ in fitted.steps] == ["imagedirloader", *preprocess, "classifier"]
     assert fitted[0].image_size == RECIPES[DEFAULT_PRESET]["image_size"]
-    other = tmp_path / "inception.joblib"
+    other = tmp_path / "inception.skxray"
     args = ["train", sample, "--preset", "inception", "--weights", "none", "--out", str(other)]
     assert main(args) == 0
-    assert isinstance(joblib.load(other)[-1], InceptionTransferClassifier)
+    assert isinstance(load(other)[-1], InceptionTransferClassifier)
     args = ["evaluate", str(model), sample, "--bootstrap", "20", "--out", str(tmp_path / "ev")]
-    assert main(args) == 0
+    assert main([*args, "--card"]) == 0
     assert "95% CI" in capsys.readouterr().out
+    card = (tmp_path / "ev" / "MODEL_CARD.md").read_text()
+    assert "On 200 held-out images" in card and "![evaluation](evaluation.png)" in card
 
 
 def test_evaluate_decodes_images_for_an_array_pipeline(tmp_path, capsys):
@@ -112,11 +123,13 @@ def test_evaluate_decodes_images_for_an_array_pipeline(tmp_path, capsys):
     pipe = make_pipeline(
         HistogramEqualizer(), ScratchCNNClassifier("vanilla", epochs=1, random_state=0)
     )
-    joblib.dump(pipe.fit(data.images, data.target), tmp_path / "m.joblib")
+    save(pipe.fit(data.images, data.target), tmp_path / "m.skxray")
     sample = get_sample_xrays_path()
-    args = ["evaluate", str(tmp_path / "m.joblib"), sample, "--bootstrap", "20"]
+    args = ["evaluate", str(tmp_path / "m.skxray"), sample, "--bootstrap", "20"]
     assert main([*args, "--out", str(tmp_path / "ev")]) == 0
     assert "200 images" in capsys.readouterr().out
     joblib.dump(HistogramEqualizer(), tmp_path / "bad.joblib")
-    with pytest.raises(SystemExit, match="cannot tell which image size"):
-        main(["evaluate", str(tmp_path / "bad.joblib"), sample, "--out", str(tmp_path / "b")])
+    assert (
+        main(["evaluate", str(tmp_path / "bad.joblib"), sample, "--out", str(tmp_path / "b")]) == 2
+    )
+    assert "cannot read model file" in capsys.readouterr().err  # a pickle is not a model file

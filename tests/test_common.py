@@ -247,6 +247,7 @@ TRAINABLE = dict(
 )
 
 
+@pytest.mark.graph  # 4 fits x 40 epochs: traced steps are much faster than eager ones
 def test_classifiers_train():
     """scikit-learn's check_classifiers_train passes through the adapter when it can learn."""
     check_classifiers_train("TabularAdapter", TabularAdapter(**TRAINABLE))

@@ -33,3 +33,14 @@ def test_public_docstring(module, name):
         documented = {n.lstrip("*") for n in documented}
         missing = [p for p in params if p not in documented]
         assert not missing, f"{name}: parameters not documented: {missing}"
+
+
+def test_lazy_public_names_resolve_to_their_modules():
+    """``import skxray`` is lazy (PEP 562); every public name resolves, none is missing."""
+    names = set(skxray.__all__) - {"__version__"}
+    assert names == set(skxray._LAZY)
+    for name in names:
+        obj = getattr(skxray, name)
+        module = getattr(obj, "__module__", None)
+        if module is not None and module.startswith("skxray"):
+            assert module == "skxray" + skxray._LAZY[name], name

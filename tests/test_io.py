@@ -443,3 +443,13 @@ def test_synthetic_xrays_any_height_and_width():
 def test_synthetic_xrays_bad_parameters(params, name):
     with pytest.raises(InvalidParameterError, match=f"'{name}' parameter of make_synthetic_xrays"):
         make_synthetic_xrays(**{"n_samples": 2, **params})
+
+
+def test_loader_reports_decoding_progress(capsys):
+    from skxray.datasets import get_sample_xrays_path
+
+    paths = load_image_folder(get_sample_xrays_path()).paths[:5]
+    ImageDirLoader(16, verbose=1).transform(paths)
+    assert capsys.readouterr().out.startswith("decoding images: 5/5 in ")
+    ImageDirLoader(16).transform(paths)
+    assert capsys.readouterr().out == ""

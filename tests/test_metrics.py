@@ -128,7 +128,8 @@ def test_bootstrap_point_estimates_are_binary_scores(rng, monkeypatch):
     report = evaluate_scores(y, score, threshold=0.4, n_bootstrap=30, random_state=0)
     assert len(calls) == 1 + 30  # the point estimate, then one call per resample
     expected = binary_scores(y, score, 0.4)
-    assert report.scores == {name: expected[name] for name in _REPORTED}
+    expected["average_precision"] = probability_score("average_precision", y, score)
+    assert report.scores == {name: expected[name] for name in (*_REPORTED, "average_precision")}
     np.testing.assert_array_equal(report.confusion_matrix, expected["confusion_matrix"])
 
 

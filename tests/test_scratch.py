@@ -287,6 +287,16 @@ def test_default_callbacks_by_name(synthetic):
     assert search.fit(X, y).best_params_ == {"callbacks__epoch_scores": None}
 
 
+def test_verbose_prints_one_clean_line_per_epoch_in_a_log(synthetic, capsys):
+    X, y = synthetic.images[:48], synthetic.target[:48]
+    ScratchCNNClassifier(**{**FAST, "epochs": 2}, validation_split=0.25, verbose=1).fit(X, y)
+    out = capsys.readouterr().out
+    assert "\r" not in out and "\x1b" not in out  # no bar redrawn with control characters
+    assert out.count("Epoch ") == 2 and out.count("val_f1") == 2
+    ScratchCNNClassifier(**{**FAST, "epochs": 1}).fit(X, y)
+    assert capsys.readouterr().out == ""
+
+
 def test_class_weight_and_label_smoothing_change_training(synthetic):
     X, y = synthetic.images, synthetic.target
     keep = np.r_[np.flatnonzero(y == 0), np.flatnonzero(y == 1)[:10]]

@@ -136,7 +136,6 @@ def test_cache_is_keyed_by_base_configuration(synthetic):
 
 
 @pytest.mark.slow
-@pytest.mark.graph
 def test_sklearn_behaviour(synthetic, tmp_path):
     X, y = synthetic.images[:40], synthetic.target[:40]
     data = load_image_folder(get_sample_xrays_path())

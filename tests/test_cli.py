@@ -1,0 +1,387 @@
+"""The skxray command line: start-up, quiet output, errors, predict and explain."""
+
+import csv
+import io
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+import zipfile
+from html.parser import HTMLParser
+from pathlib import Path
+
+import joblib
+import numpy as np
+import pytest
+from PIL import Image
+from sklearn.pipeline import make_pipeline
+
+import skxray
+from skxray import (
+    RECIPES,
+    HistogramEqualizer,
+    ImageDirLoader,
+    ScratchCNNClassifier,
+    __version__,
+    load,
+    load_image_folder,
+    save,
+)
+from skxray._cam import CAM_METHODS
+from skxray._cli_io import CommandError
+from skxray._cli_parser import _CAM_METHODS as CLI_CAM_METHODS
+from skxray._cli_parser import _DEFAULT_PRESET as CLI_DEFAULT_PRESET
+from skxray._cli_parser import _PRESETS as CLI_PRESETS
+from skxray._recipe import DEFAULT_PRESET
+from skxray.cli import main
+from skxray.datasets import get_sample_xrays_path, load_sample_xrays
+
+pytestmark = pytest.mark.eager
+
+HEAVY = ("tensorflow", "keras", "sklearn")
+# `python -m skxray.cli` runs skxray/__init__.py first: until it imports its modules lazily
+# (PEP 562 __getattr__), TensorFlow loads, and logs, before the CLI's first line runs.
+EAGER_INIT = "def __getattr__" not in Path(skxray.__file__).read_text(encoding="utf-8")
+needs_lazy_init = pytest.mark.xfail(
+    EAGER_INIT, reason="skxray/__init__.py imports TensorFlow eagerly", strict=True
+)
+NATIVE_LOG = re.compile(r"^(I0000|W0000|E0000|WARNING: All log messages)")
+
+
+@pytest.fixture(scope="module")
+def files(tmp_path_factory):
+    """A tiny path model, an array model, a small class tree and bad files (read-only)."""
+    root = tmp_path_factory.mktemp("cli")
+    data = load_image_folder(get_sample_xrays_path())
+    cnn = dict(conv_filters=(4, 8), dense_units=16, epochs=1, random_state=0)
+    model = make_pipeline(ImageDirLoader(32), ScratchCNNClassifier("vanilla", **cnn))
+    save(
+        model.fit(data.paths, data.target),
+        root / "model.skxray",
+        target_names=list(data.target_names),
+    )
+    arrays = load_sample_xrays(image_size=24)
+    bare = ScratchCNNClassifier("vanilla", **cnn).fit(arrays.images, arrays.target)
+    save(bare, root / "arrays.skxray", target_names=list(arrays.target_names))
+
+    tree = root / "tree"  # 3 images a class
+    for label, name in enumerate(data.target_names):
+        (tree / name).mkdir(parents=True)
+        for path in data.paths[data.target == label][:3]:
+            shutil.copy(path, tree / name)
+
+    bad = root / "bad"
+    bad.mkdir()
+    raw = Path(data.paths[0]).read_bytes()
+    (bad / "text.jpeg").write_text("not an image\n")
+    (bad / "truncated.jpeg").write_bytes(raw[: len(raw) // 2])
+    buffer = io.BytesIO()
+    Image.open(data.paths[0]).convert("L").resize((64, 64)).save(buffer, "PNG")
+    png = bytearray(buffer.getvalue())
+    start = png.index(b"IDAT") + 24
+    png[start : start + 30] = bytes(30)  # damage the compressed pixels
+    (bad / "corrupt.png").write_bytes(bytes(png))
+    # CIELAB: a mode Pillow reads but cannot convert to grayscale or RGB
+    Image.open(data.paths[0]).convert("RGB").resize((16, 16)).convert("LAB").save(bad / "lab.tiff")
+    (bad / "empty").mkdir()
+    (root / "file.txt").write_text("a file, not a folder\n")
+
+    model_bytes = (root / "model.skxray").read_bytes()
+    (root / "truncated.skxray").write_bytes(model_bytes[: len(model_bytes) // 2])
+    (root / "random.skxray").write_bytes(np.random.default_rng(0).bytes(4096))
+    (root / "notes.skxray").write_text("a text file\n")
+    joblib.dump(HistogramEqualizer(), root / "equalizer.joblib")  # a pickle, not a model file
+    with zipfile.ZipFile(root / "model.skxray") as archive:  # from another skxray version
+        members = {name: archive.read(name) for name in archive.namelist()}
+    metadata = json.loads(members["metadata.json"])
+    metadata["versions"]["skxray"] = "99.0.0"
+    members["metadata.json"] = json.dumps(metadata).encode()
+    with zipfile.ZipFile(root / "future.skxray", "w") as archive:
+        for name, data in members.items():
+            archive.writestr(name, data)
+    return root
+
+
+def run(capsys, *argv):
+    status = main([str(arg) for arg in argv])
+    out, err = capsys.readouterr()
+    return status, out, err
+
+
+def check_error(capsys, argv, *fragments):
+    """The command fails with exit status 2 and one line that names the culprit."""
+    status, out, err = run(capsys, *argv)
+    lines = err.strip().splitlines()
+    assert status == 2, (out, err)
+    assert len(lines) == 1 and lines[0].startswith("skxray: error: "), err
+    for fragment in fragments:
+        assert str(fragment) in lines[0], (fragment, lines[0])
+    return lines[0]
+
+
+def test_literal_names_match_the_registries():
+    assert CLI_PRESETS == tuple(sorted(RECIPES))
+    assert CLI_DEFAULT_PRESET == DEFAULT_PRESET
+    assert sorted(CLI_CAM_METHODS) == sorted(CAM_METHODS)
+
+
+def _run_python(args, env=None, cwd=None):
+    start = time.perf_counter()
+    done = subprocess.run(
+        [sys.executable, *args], capture_output=True, text=True, env=env, cwd=cwd, timeout=300
+    )
+    return done, time.perf_counter() - start
+
+
+@needs_lazy_init
+@pytest.mark.parametrize("flag", ["--help", "--version"])
+def test_help_and_version_start_fast_without_tensorflow(flag, tmp_path):
+    done, seconds = _run_python(["-X", "importtime", "-m", "skxray.cli", flag], cwd=tmp_path)
+    assert done.returncode == 0, done.stderr[-2000:]
+    imported = {line.split("|")[-1].strip() for line in done.stderr.splitlines() if "|" in line}
+    heavy = sorted(name for name in imported if name.split(".")[0] in HEAVY)
+    assert not heavy, (
+        f"skxray {flag} imported {heavy[:5]}... in {seconds:.2f} s: skxray/__init__.py must "
+        "import its modules lazily"
+    )
+    assert seconds < 1.5, f"python -m skxray.cli {flag} took {seconds:.2f} s"
+
+
+def test_version_and_plain_help(capsys):
+    status, out, _ = run(capsys, "--version")
+    assert status == 0 and out.strip() == f"skxray {__version__}"
+    for command in ("demo", "train", "evaluate", "predict", "explain"):
+        status, out, _ = run(capsys, command, "--help")
+        assert status == 0 and "``" not in out and "--quiet" in out
+    assert "(default: predictions.csv)" in run(capsys, "predict", "--help")[1]
+    help_text = " ".join(run(capsys, "train", "--help")[1].split())
+    assert "--weights PATH for the inception preset" in help_text
+    assert f"(default: {DEFAULT_PRESET})" in help_text
+    status, out, _ = run(capsys, "--help")
+    assert status == 0 and all(c in out for c in ("predict", "explain", "exit status"))
+
+
+@needs_lazy_init
+@pytest.mark.slow  # starts TensorFlow in a new process
+def test_commands_print_no_tensorflow_logs(files, tmp_path):
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("TF_CPP", "ABSL"))}
+    args = ["-m", "skxray.cli", "evaluate", files / "model.skxray", files / "tree"]
+    done, _ = _run_python([*args, "--bootstrap", "10", "--out", "ev"], env=env, cwd=tmp_path)
+    assert done.returncode == 0, done.stderr[-2000:]
+    noise = [line for line in done.stderr.splitlines() if NATIVE_LOG.match(line)]
+    assert not noise, "\n".join(noise[:5])
+    assert "6 images" in done.stdout
+
+
+def test_predict_writes_one_row_per_image(files, tmp_path, capsys):
+    out = tmp_path / "results" / "predictions.csv"  # the folder is created
+    status, stdout, err = run(
+        capsys, "predict", files / "model.skxray", files / "tree", "--out", out
+    )
+    assert status == 0, err
+    assert "decoding 6 images..." in stdout and f"wrote {out}" in stdout
+    assert "decoding images: 6/6 in " in stdout  # one clean progress line in a log
+    rows = list(csv.DictReader(out.open()))
+    assert list(rows[0]) == ["path", "probability_pneumonia", "label", "threshold"]
+    paths = [row["path"] for row in rows]
+    assert len(paths) == 6 and {Path(p).parent.name for p in paths} == {"NORMAL", "PNEUMONIA"}
+    model = load(files / "model.skxray")
+    expected = model.predict_proba(paths)[:, 1]
+    proba = np.array([float(row["probability_pneumonia"]) for row in rows])
+    np.testing.assert_allclose(proba, expected, atol=1e-5)
+    threshold = round(float(np.median(proba)), 4)
+    status, stdout, _ = run(
+        capsys, "--quiet", "predict", files / "model.skxray", *paths[3:], files / "tree" / "NORMAL",
+        "--out", out, "--threshold", threshold,
+    )  # fmt: skip
+    assert status == 0 and "decoding" not in stdout and "Predicted 6 images" in stdout
+    rows = list(csv.DictReader(out.open()))
+    for row in rows:
+        expected = "PNEUMONIA" if float(row["probability_pneumonia"]) >= threshold else "NORMAL"
+        assert row["label"] == expected and float(row["threshold"]) == pytest.approx(threshold)
+
+
+def test_predict_skips_bad_images_when_asked(files, tmp_path, capsys):
+    out = tmp_path / "p.csv"
+    args = ["predict", files / "model.skxray", files / "tree", files / "bad" / "text.jpeg"]
+    status, stdout, err = run(capsys, *args, "--out", out, "--skip-bad")
+    assert status == 0 and "skipped 1 unreadable file" in stdout
+    assert "text.jpeg" in err and len(list(csv.DictReader(out.open()))) == 6
+    check_error(capsys, [*args, "--out", out], "text.jpeg", "not a recognised image")
+
+
+def test_predict_decodes_for_a_model_without_loader(files, tmp_path, capsys):
+    out = tmp_path / "p.csv"
+    status, _, err = run(capsys, "predict", files / "arrays.skxray", files / "tree", "--out", out)
+    assert status == 0, err
+    assert len(list(csv.DictReader(out.open()))) == 6
+
+
+class _Images(HTMLParser):
+    def __init__(self):
+        super().__init__()
+        self.images, self.links = [], []
+
+    def handle_starttag(self, tag, attrs):
+        attrs = dict(attrs)
+        if tag == "img":
+            self.images.append(attrs)
+        if tag == "a":
+            self.links.append(attrs["href"])
+
+
+@pytest.fixture(scope="module")
+def explained(files, tmp_path_factory):
+    out = tmp_path_factory.mktemp("explain") / "heatmaps"
+    images = [files / "tree" / "NORMAL", *sorted((files / "tree" / "PNEUMONIA").iterdir())[:1]]
+    status = main([str(p) for p in ["explain", files / "model.skxray", *images, "--out", out]])
+    assert status == 0
+    return out
+
+
+def test_explain_writes_a_png_per_image_and_an_index(explained):
+    pngs = sorted(explained.glob("*.png"))
+    assert len(pngs) == 4
+    with Image.open(pngs[0]) as image:
+        assert image.size == (800, 460)
+    parser = _Images()
+    parser.feed((explained / "index.html").read_text(encoding="utf-8"))
+    assert sorted(image["src"] for image in parser.images) == [p.name for p in pngs]
+    for image in parser.images:
+        assert "P(PNEUMONIA)" in image["alt"] and re.search(
+            r"predicted (NORMAL|PNEUMONIA)", image["alt"]
+        )
+        assert (explained / image["src"]).stat().st_size > 0
+    sources = [link for link in parser.links if not link.endswith(".png")]
+    assert len(sources) == 4 and all((explained / link).is_file() for link in sources)
+
+
+def test_explain_index_loads_in_chromium(explained, tmp_path):
+    browser = shutil.which("chromium") or shutil.which("chromium-browser")
+    if browser is None:
+        pytest.skip("chromium not installed")
+    probe = explained / "probe.html"  # index.html plus a script that reports its images
+    script = (
+        "<script>window.addEventListener('load', () => {"
+        "const ok = [...document.images].filter(i => i.complete && i.naturalWidth > 0);"
+        "document.body.dataset.loaded = ok.length + '/' + document.images.length;});</script>"
+    )
+    page = (explained / "index.html").read_text(encoding="utf-8")
+    probe.write_text(page.replace("</body>", script + "</body>"), encoding="utf-8")
+    try:
+        with tempfile.TemporaryDirectory() as profile:
+            done = subprocess.run(
+                [browser, "--headless", "--no-sandbox", "--disable-gpu", "--no-first-run",
+                 "--virtual-time-budget=5000", f"--user-data-dir={profile}", "--dump-dom",
+                 probe.as_uri()],
+                capture_output=True, text=True, timeout=120,
+            )  # fmt: skip
+    finally:
+        probe.unlink()
+    assert 'data-loaded="4/4"' in done.stdout, done.stdout[-1000:] + done.stderr[-1000:]
+
+
+def test_explain_a_model_without_loader(files, tmp_path, capsys):
+    args = ["explain", files / "arrays.skxray", files / "tree" / "NORMAL", "--out", tmp_path]
+    status, stdout, err = run(capsys, *args, "--method", "gradcam++", "--quiet")
+    assert status == 0, err
+    assert "explaining" not in stdout and len(list(tmp_path.glob("*.png"))) == 3
+
+
+def test_errors_about_inputs(files, capsys):
+    model, bad, tree = files / "model.skxray", files / "bad", files / "tree"
+    out = ["--out", files / "unused.csv"]
+    check_error(capsys, ["predict", model, bad / "missing.jpeg", *out], "missing.jpeg", "no such")
+    check_error(capsys, ["predict", model, bad / "empty", *out], bad / "empty", "no image files")
+    for name, problem in [
+        ("text.jpeg", "not a recognised image file"),
+        ("corrupt.png", "corrupt"),
+        ("truncated.jpeg", "truncated"),
+        ("lab.tiff", "LAB"),
+    ]:
+        check_error(capsys, ["predict", model, tree, bad / name, *out], bad / name, problem)
+    ev = ["--out", files / "unused"]
+    check_error(capsys, ["evaluate", model, bad / "nowhere", *ev], bad / "nowhere", "not exist")
+    check_error(capsys, ["evaluate", model, bad / "empty", *ev], bad / "empty", "class folder")
+    flat = tree / "NORMAL"  # images, but no class sub-folders
+    check_error(capsys, ["evaluate", model, flat, *ev], flat, "class folder")
+    check_error(capsys, ["train", flat, "--out", files / "unused.skxray"], flat, "class folder")
+
+
+@pytest.mark.parametrize(
+    "name, problem",
+    [
+        ("missing.skxray", "does not exist"),
+        ("random.skxray", "cannot read model file"),
+        ("truncated.skxray", "truncated"),
+        ("notes.skxray", "cannot read model file"),
+        ("equalizer.joblib", "cannot read model file"),
+        ("future.skxray", "99.0.0"),
+    ],
+)
+def test_errors_about_model_files(files, capsys, name, problem):
+    image = files / "tree" / "NORMAL"
+    model = files / name
+    check_error(capsys, ["predict", model, image, "--out", files / "x.csv"], model, problem)
+    check_error(capsys, ["explain", model, image, "--out", files / "x"], model, problem)
+    check_error(capsys, ["evaluate", model, files / "tree", "--out", files / "x"], model, problem)
+
+
+def test_errors_about_options_and_outputs(files, capsys):
+    model, tree = files / "model.skxray", files / "tree"
+    for value in ("1.5", "0", "abc", "nan"):
+        check_error(capsys, ["predict", model, tree, "--threshold", value], "--threshold", value)
+    check_error(capsys, ["evaluate", model, tree, "--bootstrap", "0"], "--bootstrap")
+    check_error(capsys, ["train", tree, "--preset", "nope"], "--preset", "nope")
+    check_error(capsys, ["nope"], "invalid choice")
+    check_error(capsys, ["explain", model, tree, "--method", "lime"], "--method")
+    blocked = files / "file.txt" / "out"  # under a regular file
+    for argv in (
+        ["predict", model, tree, "--out", blocked / "p.csv"],
+        ["explain", model, tree, "--out", blocked],
+        ["evaluate", model, tree, "--out", blocked],
+        ["train", tree, "--out", blocked / "model.skxray"],
+    ):
+        check_error(capsys, argv, files / "file.txt", "is a file")
+    check_error(capsys, ["predict", model, tree, "--out", tree], tree, "is a folder")
+
+
+def test_train_speaks_cli_about_weights(files, tmp_path, capsys, monkeypatch):
+    import keras
+
+    def offline(*args, **kwargs):
+        raise OSError("no network")
+
+    monkeypatch.setenv("KERAS_HOME", str(tmp_path))
+    monkeypatch.setattr(keras.utils, "get_file", offline)
+    train = ["train", files / "tree", "--out", tmp_path / "m.skxray"]
+    message = check_error(capsys, [*train, "--preset", "inception"], "--weights PATH", "no network")
+    assert "weights=" not in message
+    check_error(
+        capsys, [*train, "--preset", "inception", "--weights", tmp_path / "w.h5"], "w.h5", "exist"
+    )
+    check_error(capsys, [*train, "--weights", "none"], "--weights", "inception preset")
+    assert not (tmp_path / "m.skxray").exists()
+
+
+def test_debug_shows_the_traceback(files):
+    argv = ["--debug", "predict", str(files / "missing.skxray"), str(files / "tree")]
+    with pytest.raises(CommandError, match="missing.skxray"):
+        main(argv)
+    with pytest.raises(CommandError, match="missing.skxray"):
+        main(argv[1:] + ["--debug"])  # after the command too
+
+
+def test_cam_needs_a_global_pooling_network(files, capsys, tmp_path):
+    argv = ["explain", files / "model.skxray", files / "tree" / "NORMAL", "--out", tmp_path]
+    status, _, err = run(capsys, *argv, "--method", "cam")
+    assert (
+        status == 2
+        and err.startswith("skxray: error: --method cam needs")
+        and len(err.splitlines()) == 1
+    )
+    assert "--method gradcam" in err
