@@ -12,11 +12,10 @@ from ._cli_io import (
     _load_model,
     _save_model,
     check_output_file,
-    class_names,
     decode_for,
-    image_files,
     keras_verbosity,
     make_folder,
+    model_and_images,
     one_line,
     plural,
     progress,
@@ -29,11 +28,7 @@ def predict(args):
     import csv
 
     out = check_output_file(args.out, "predictions file")
-    model, metadata = _load_model(args.model)
-    names, positive = class_names(model, metadata)
-    threshold = threshold_of(args, metadata)
-    paths = image_files(args.inputs)
-    images, paths, problems, rest = decode_for(model, args.model, paths, args, args.skip_bad)
+    names, positive, threshold, images, paths, problems, rest = model_and_images(args, args.inputs)
     progress(args, f"predicting {plural(len(paths), 'image')}...")
     proba = rest.predict_proba(images)[:, positive]
     labels = [names[positive] if p >= threshold else names[1 - positive] for p in proba]

@@ -8,15 +8,11 @@ from urllib.parse import quote
 
 from ._cli_io import (
     CommandError,
-    _load_model,
-    class_names,
-    decode_for,
-    image_files,
     make_folder,
+    model_and_images,
     plural,
     progress,
     report_skipped,
-    threshold_of,
 )
 
 _METHOD_TITLES = {"gradcam": "Grad-CAM", "gradcam++": "Grad-CAM++", "cam": "CAM"}
@@ -104,11 +100,7 @@ def explain(args):
     from . import cam_explain
 
     out = make_folder(args.out)
-    model, metadata = _load_model(args.model)
-    names, positive = class_names(model, metadata)
-    threshold = threshold_of(args, metadata)
-    paths = image_files(args.images)
-    images, paths, problems, rest = decode_for(model, args.model, paths, args, args.skip_bad)
+    names, positive, threshold, images, paths, problems, rest = model_and_images(args, args.images)
     progress(args, f"explaining {plural(len(paths), 'image')}...")
     try:
         heatmaps = cam_explain(rest, images, method=args.method)  # the positive class

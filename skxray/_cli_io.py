@@ -220,3 +220,17 @@ def report_skipped(problems):
     for problem in problems:
         print(f"skxray: skipped {problem}", file=sys.stderr)
     return f"; skipped {len(problems)} unreadable file(s), listed on stderr" if problems else ""
+
+
+def model_and_images(args, inputs):
+    """What ``predict`` and ``explain`` start from: the model file, its class names and
+    threshold, and the images of ``inputs`` decoded as the model reads them.
+
+    Returns ``(names, positive, threshold, images, paths, problems, rest)``; see
+    :func:`decode_for` for the last four.
+    """
+    model, metadata = _load_model(args.model)
+    names, positive = class_names(model, metadata)
+    threshold = threshold_of(args, metadata)
+    decoded = decode_for(model, args.model, image_files(inputs), args, args.skip_bad)
+    return (names, positive, threshold, *decoded)
