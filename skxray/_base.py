@@ -1,6 +1,7 @@
 """The scikeras-based base class shared by skxray's image classifiers."""
 
 import contextlib
+import sys
 from collections.abc import Mapping
 
 import keras
@@ -32,6 +33,7 @@ from ._validation import (
 
 _ROUTED = ("optimizer", "fit", "predict", "callbacks")  # scikeras prefixes skxray accepts
 _ROUTING_PREFIXES = tuple(prefix + "__" for prefix in _ROUTED)
+_KERAS_STATE = ("model_", "_fit_callbacks", "_predict_callbacks")  # held apart when saved
 DEFAULT_CALLBACKS = ("epoch_scores", "early_stopping")
 """Names of the callbacks an estimator adds itself; ``callbacks__NAME=None`` drops one."""
 
@@ -259,12 +261,23 @@ class BaseXrayClassifier(ParamsValidated, KerasClassifier):
         """Whether the network exists (after fit or ``initialize``)."""
         return self.initialized_
 
+    def _detach_network(self):
+        """Take the Keras objects (the network and scikeras' callback lists) out of the
+        estimator, for serialisers that store them apart; :meth:`_attach_network` puts
+        them back."""
+        return {key: vars(self).pop(key) for key in _KERAS_STATE if key in vars(self)}
+
+    def _attach_network(self, state):
+        """Put back what :meth:`_detach_network` took out, or a loaded ``{"model_": model}``
+        (the callback lists are then rebuilt from the parameters)."""
+        vars(self).update(state)
+        if "_fit_callbacks" not in state:
+            self._initialize_callbacks()
+
     # ------------------------------------------------------------ the model
     def _keras_verbosity(self):
         """Keras' ``verbose`` for ``model.fit``: a bar redrawn in place in a terminal, one
         line per epoch (loss, scores, time) in a log or notebook; 0 when quiet."""
-        import sys
-
         if not self.verbose:
             return 0
         if int(self.verbose) > 1:

@@ -39,8 +39,9 @@ def progress(args, message):
 
 
 def keras_verbosity(args):
-    """Keras' verbose: nothing with --quiet, a bar on a terminal, else a line an epoch."""
-    return 0 if args.quiet else 1 if sys.stdout.isatty() else 2
+    """The estimators' ``verbose``: 0 with --quiet, else 1 (they draw a bar on a terminal
+    and write one line an epoch elsewhere)."""
+    return 0 if args.quiet else 1
 
 
 def make_folder(path, what="output folder"):
@@ -75,15 +76,10 @@ def _save_model(model, path, **metadata):
     from ._persist import save
 
     path = check_output_file(path, "model file")
-    partial = path.with_name(f".{path.name}.partial")
     try:
-        save(model, partial, **metadata)
-        os.replace(partial, path)
+        save(model, path, **metadata)  # written to a temporary file, then renamed
     except (OSError, TypeError, ValueError) as exc:
         raise CommandError(f"cannot write model file {path}: {one_line(exc)}") from exc
-    finally:
-        if partial.exists():
-            partial.unlink()
     return path
 
 

@@ -43,7 +43,6 @@ from ._version import __version__
 FORMAT = "skxray-model"
 FORMAT_VERSION = 1
 _METADATA, _SKELETON = "metadata.json", "skeleton.skops"
-_DETACHED = ("model_", "_fit_callbacks", "_predict_callbacks")  # Keras objects, saved apart
 
 TRUSTED_TYPES = (
     # skxray's estimators, transformers and augmenter
@@ -224,12 +223,12 @@ def save(model, path, *, target_names=None, threshold=0.5, training_paths=None):
     nets = _networks(model)
     _check_parameters(nets)
     metadata = _metadata(model, nets, target_names, threshold, training_paths)
-    detached = [{key: vars(net).pop(key) for key in _DETACHED if key in vars(net)} for net in nets]
+    detached = [net._detach_network() for net in nets]
     try:  # the Keras objects are out of the estimators only while skops writes the skeleton
         skeleton = skops.io.dumps(model)
     finally:
-        for net, attributes in zip(nets, detached, strict=True):
-            vars(net).update(attributes)
+        for net, state in zip(nets, detached, strict=True):
+            net._attach_network(state)
     extra = sorted(set(skops.io.get_untrusted_types(data=skeleton)) - set(TRUSTED_TYPES))
     if extra:
         raise TypeError(
@@ -409,10 +408,10 @@ def load(path):
                 if not zipfile.is_zipfile(network_file):
                     raise ModelFileError(path, f"member {member!r} is not a Keras archive")
                 try:
-                    net.model_ = keras.saving.load_model(network_file, safe_mode=True)
+                    network = keras.saving.load_model(network_file, safe_mode=True)
                 except Exception as exc:  # Keras raises many types for a bad archive
                     raise ModelFileError(
                         path, f"member {member!r} is not a loadable Keras network ({exc})"
                     ) from exc
-                net._initialize_callbacks()
+                net._attach_network({"model_": network})
     return model

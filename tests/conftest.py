@@ -43,7 +43,7 @@ def _keras_functions_eagerly(request):
     """Run Keras' functions op by op in tests marked ``eager`` (and not ``graph``).
 
     Tracing a tf.function costs about a second per tiny fit (tens of seconds for
-    Inception-V3), and TensorFlow keeps about 10 MB of every trace for the life of the
+    Inception-V3), and TensorFlow keeps 4 to 10 MB of every trace for the life of the
     process: over hundreds of tiny fits, most of the suite's memory. The modules of tiny
     synthetic fits opt in; fits on real images, tests marked ``graph`` and the doctests
     (which users copy) run traced, as fits do outside the tests.
