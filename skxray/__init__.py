@@ -15,7 +15,7 @@ if TYPE_CHECKING:  # for linters and IDEs; at run time, __getattr__ imports on f
     from ._decode import IMAGE_EXTENSIONS, ImageLoadError, decode_image
     from ._evaluate import EvaluationReport, evaluate
     from ._features import FEATURE_CACHE, FeatureCache, WeightsNotAvailableError
-    from ._io import ImageDirLoader, load_image_folder, patient_id
+    from ._io import ImageDirLoader, load_image_folder, patient_id, pneumonia_subtype
     from ._metrics import TrainingHistoryDisplay, binary_scores, plot_learning_curves
     from ._persist import ModelFileError, load, load_metadata, save
     from ._preprocess import BorderCrop, HistogramEqualizer
@@ -49,6 +49,7 @@ _LAZY = {
     "ImageDirLoader": "._io",
     "load_image_folder": "._io",
     "patient_id": "._io",
+    "pneumonia_subtype": "._io",
     "TrainingHistoryDisplay": "._metrics",
     "binary_scores": "._metrics",
     "plot_learning_curves": "._metrics",
@@ -95,6 +96,7 @@ __all__ = [
     "load_metadata",
     "overlay_heatmap",
     "patient_id",
+    "pneumonia_subtype",
     "plot_heatmaps",
     "plot_learning_curves",
     "recommended_classifier",

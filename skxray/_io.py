@@ -28,7 +28,12 @@ from ._validation import (
 )
 
 POSITIVE_CLASS = "PNEUMONIA"
+NEGATIVE_CLASS = "NORMAL"
+SUBTYPE_NAMES = ("NORMAL", "BACTERIA", "VIRUS")
+"""``target_names`` of ``load_image_folder(..., target="subtype")``, in label order."""
+_SUBTYPE_PATTERN = re.compile(r"_(bacteria|virus)_", re.IGNORECASE)
 _FOLDER_CONSTRAINTS = {
+    "target": [StrOptions({"folder", "subtype"})],
     "image_size": _IMAGE_CONSTRAINTS["image_size"],
     "color_mode": _IMAGE_CONSTRAINTS["color_mode"],
     "on_error": [StrOptions({"raise", "skip"})],
@@ -70,6 +75,62 @@ def patient_id(path):
         if match:
             return match.group(1)
     return os.path.splitext(name)[0]
+
+
+def pneumonia_subtype(path):
+    """Return ``"BACTERIA"`` or ``"VIRUS"`` from a pneumonia file name of the public dataset.
+
+    The names of Kermany et al.'s pneumonia images carry the subtype:
+    ``person1946_bacteria_4874.jpeg``, ``person1015_virus_1701.jpeg``.
+
+    Parameters
+    ----------
+    path : str or path-like
+        A file path or name.
+
+    Returns
+    -------
+    str or None
+        ``None`` when the name carries no subtype.
+
+    Examples
+    --------
+    >>> from skxray import pneumonia_subtype
+    >>> pneumonia_subtype("PNEUMONIA/person1015_virus_1701.jpeg")
+    'VIRUS'
+    >>> pneumonia_subtype("IM-0115-0001.jpeg") is None
+    True
+    """
+    match = _SUBTYPE_PATTERN.search(os.path.basename(os.fspath(path)))
+    return None if match is None else match.group(1).upper()
+
+
+def _subtype_labels(paths, folder_target, classes, root, on_error, skipped):
+    """Labels NORMAL 0, BACTERIA 1, VIRUS 2 of ``paths`` and the mask of the kept ones."""
+    if sorted(classes) != sorted([NEGATIVE_CLASS, POSITIVE_CLASS]):
+        raise ValueError(
+            f"target='subtype' needs the public layout: class folders {NEGATIVE_CLASS}/ and "
+            f"{POSITIVE_CLASS}/ (the subtype is read from the pneumonia file names); "
+            f"{str(root)!r} has {list(classes)}."
+        )
+    labels = np.zeros(len(paths), dtype=np.int64)
+    ok = np.ones(len(paths), dtype=bool)
+    pneumonia = classes.index(POSITIVE_CLASS)
+    for i, (path, label) in enumerate(zip(paths, folder_target, strict=True)):
+        if label != pneumonia:
+            continue
+        subtype = pneumonia_subtype(path)
+        if subtype is None:
+            ok[i] = False
+            _report(
+                f"{path}: target='subtype' but the file name carries no pneumonia subtype "
+                "(expected '_bacteria_' or '_virus_', as in person1_bacteria_1.jpeg).",
+                on_error,
+                skipped,
+            )
+            continue
+        labels[i] = SUBTYPE_NAMES.index(subtype)
+    return labels, ok
 
 
 def _report(problem, on_error, skipped):
@@ -119,6 +180,7 @@ def load_image_folder(
     root,
     *,
     classes=None,
+    target="folder",
     load_images=False,
     image_size=FOLDER_IMAGE_SIZE,
     color_mode="grayscale",
@@ -131,7 +193,9 @@ def load_image_folder(
     The class of an image is the name of its folder. When a ``PNEUMONIA`` class
     exists it is given label 1 and the other class label 0, so that
     ``scoring="f1"`` scores pneumonia out of the box; otherwise labels follow
-    the sorted class names, as in :func:`sklearn.datasets.load_files`.
+    the sorted class names, as in :func:`sklearn.datasets.load_files`. With
+    ``target="subtype"``, the public layout's pneumonia images are split into
+    bacterial and viral pneumonia by their file names: three classes.
 
     Parameters
     ----------
@@ -139,6 +203,14 @@ def load_image_folder(
         Folder holding one sub-folder per class.
     classes : list of str, default=None
         Class folders to use, in label order. ``None`` uses every sub-folder.
+    target : {"folder", "subtype"}, default="folder"
+        ``"folder"``: the class is the folder. ``"subtype"``: three classes,
+        ``target_names`` ``["NORMAL", "BACTERIA", "VIRUS"]`` (labels 0, 1, 2),
+        from the ``NORMAL/`` and ``PNEUMONIA/`` folders of the public layout
+        and the subtype in each pneumonia file name
+        (``person1946_bacteria_4874.jpeg``, see :func:`pneumonia_subtype`). A
+        pneumonia file whose name carries no subtype is a bad file (see
+        ``on_error``).
     load_images : bool, default=False
         Also decode every image into ``images``.
     image_size : int or (height, width), default=224
@@ -176,8 +248,9 @@ def load_image_folder(
     FileNotFoundError
         If ``root`` does not exist or is not a folder.
     ValueError
-        If fewer than two classes are found, a class folder is empty, or a
-        requested class is missing.
+        If fewer than two classes are found, a class folder is empty, a
+        requested class is missing, or ``target="subtype"`` meets folders other
+        than ``NORMAL`` and ``PNEUMONIA``.
     ImageLoadError
         For a bad file, when ``on_error="raise"``.
 
@@ -190,8 +263,11 @@ def load_image_folder(
     ['NORMAL', 'PNEUMONIA']
     >>> sorted(set(data.target.tolist()))
     [0, 1]
+    >>> three = load_image_folder(get_sample_xrays_path(), target="subtype")
+    >>> three.target_names, [int((three.target == k).sum()) for k in range(3)]
+    (['NORMAL', 'BACTERIA', 'VIRUS'], [100, 84, 16])
     """
-    params = {"on_error": on_error}
+    params = {"on_error": on_error, "target": target}
     decode = load_images or check_images
     if decode:  # the image parameters matter only then
         params.update(image_size=image_size, color_mode=color_mode)
@@ -217,15 +293,19 @@ def load_image_folder(
     if POSITIVE_CLASS in classes and len(classes) == 2:
         classes = [c for c in classes if c != POSITIVE_CLASS] + [POSITIVE_CLASS]
 
-    skipped, paths, target = [], [], []
+    skipped, paths, labels = [], [], []
     for label, name in enumerate(classes):
         files = _list_class_dir(root / name, on_error, skipped)
         if not files:
             raise ValueError(f"Class folder {str(root / name)!r} contains no usable image files.")
         paths += files
-        target += [label] * len(files)
+        labels += [label] * len(files)
     paths = np.asarray(paths, dtype=str)
-    target = np.asarray(target, dtype=np.int64)
+    labels = np.asarray(labels, dtype=np.int64)
+    target_names = list(classes)
+    if target == "subtype":
+        labels, named = _subtype_labels(paths, labels, target_names, root, on_error, skipped)
+        paths, labels, target_names = paths[named], labels[named], list(SUBTYPE_NAMES)
 
     images = None
     if decode:
@@ -233,15 +313,15 @@ def load_image_folder(
         images, ok = _decode_many(
             paths, size, color_mode, "stretch", "area", np.float32, on_error, skipped, n_jobs
         )
-        paths, target = paths[ok], target[ok]
+        paths, labels = paths[ok], labels[ok]
         images = images[ok] if not ok.all() else images
     bunch = Bunch(
         paths=paths,
-        target=target,
-        target_names=list(classes),
+        target=labels,
+        target_names=target_names,
         groups=np.asarray([patient_id(p) for p in paths], dtype=str),
         skipped=skipped,
-        DESCR=f"Image folder {root}: {len(paths)} images, classes {list(classes)}.",
+        DESCR=f"Image folder {root}: {len(paths)} images, classes {target_names}.",
     )
     if load_images:
         bunch.images = images

@@ -43,11 +43,17 @@ def get_sample_xrays_path():
     return str(resources.files("skxray.datasets") / "data" / "sample_xrays")
 
 
-def load_sample_xrays(*, load_images=True, image_size=LOADER_IMAGE_SIZE, color_mode="grayscale"):
+def load_sample_xrays(
+    *, target="folder", load_images=True, image_size=LOADER_IMAGE_SIZE, color_mode="grayscale"
+):
     """Load the 200 real chest X-rays bundled with skxray (CC BY 4.0).
 
     Parameters
     ----------
+    target : {"folder", "subtype"}, default="folder"
+        ``"folder"``: NORMAL (0) and PNEUMONIA (1), 100 images each.
+        ``"subtype"``: NORMAL (0), BACTERIA (1) and VIRUS (2), 100, 84 and 16
+        images (see :func:`skxray.load_image_folder`).
     load_images : bool, default=True
         Decode the images into ``images``.
     image_size : int or (height, width), default=128
@@ -80,6 +86,7 @@ def load_sample_xrays(*, load_images=True, image_size=LOADER_IMAGE_SIZE, color_m
         )
     data = load_image_folder(
         get_sample_xrays_path(),
+        target=target,
         load_images=load_images,
         image_size=image_size,
         color_mode=color_mode,
