@@ -14,6 +14,7 @@ if TYPE_CHECKING:  # for linters and IDEs; at run time, __getattr__ imports on f
     from ._card import model_card, write_model_card
     from ._decode import IMAGE_EXTENSIONS, ImageLoadError, decode_image
     from ._evaluate import EvaluationReport, evaluate
+    from ._evaluate_multiclass import MulticlassEvaluationReport
     from ._features import FEATURE_CACHE, FeatureCache, WeightsNotAvailableError
     from ._io import ImageDirLoader, load_image_folder, patient_id, pneumonia_subtype
     from ._metrics import TrainingHistoryDisplay, binary_scores, plot_learning_curves
@@ -42,6 +43,7 @@ _LAZY = {
     "ImageLoadError": "._decode",
     "decode_image": "._decode",
     "EvaluationReport": "._evaluate",
+    "MulticlassEvaluationReport": "._evaluate_multiclass",
     "evaluate": "._evaluate",
     "FEATURE_CACHE": "._features",
     "FeatureCache": "._features",
@@ -70,6 +72,7 @@ __all__ = [
     "BorderCrop",
     "EpochScores",
     "EvaluationReport",
+    "MulticlassEvaluationReport",
     "FEATURE_CACHE",
     "FeatureCache",
     "HeatmapDisplay",

@@ -20,6 +20,7 @@ from sklearn.utils.validation import check_is_fitted
 
 from ._augment import XrayAugmenter
 from ._callbacks import EpochScores, count_metrics
+from ._losses import SparseCategoricalCrossentropyWithSmoothing
 from ._tta import translated_views
 from ._validation import (
     InvalidParameterError,
@@ -43,7 +44,8 @@ TRAINING_PARAMETERS_DOC = """\
         settings are routed parameters: ``optimizer__learning_rate=1e-3``,
         ``optimizer__momentum=0.9``.
     label_smoothing : float, default=0.0
-        Label smoothing of the binary cross-entropy, in [0, 1].
+        Label smoothing of the cross-entropy (binary, or categorical for
+        three classes or more), in [0, 1].
     epochs : int, default=10
         Passes over the training data.
     batch_size : int, default=32
@@ -331,12 +333,15 @@ class BaseXrayClassifier(ParamsValidated, KerasClassifier):
                 *count_metrics(),  # tn, fp, fn, tp: EpochScores scores the epoch from them
             ]
         else:
+            n_classes = model.output_shape[-1]
             if smoothing:
-                invalid(
-                    "label_smoothing", type(self).__name__, "0 for multiclass problems", smoothing
-                )
-            loss = keras.losses.SparseCategoricalCrossentropy()
-            metrics = [keras.metrics.SparseCategoricalAccuracy(name="accuracy")]
+                loss = SparseCategoricalCrossentropyWithSmoothing(smoothing)
+            else:
+                loss = keras.losses.SparseCategoricalCrossentropy()
+            metrics = [
+                keras.metrics.SparseCategoricalAccuracy(name="accuracy"),
+                *count_metrics(n_classes),  # the confusion matrix: EpochScores scores it
+            ]
         model.compile(optimizer=optimizer, loss=loss, metrics=metrics)
 
     def _predict_raw(self, X, **kwargs):

@@ -1,13 +1,17 @@
 """Keras callbacks used by skxray's estimators."""
 
+import re
+
 import keras
 import numpy as np
+from keras import ops
 
 from ._metrics import (
     PROBABILITY_SCORES,
     SCORE_ALIASES,
     SCORE_NAMES,
     probability_score,
+    scores_from_confusion,
     scores_from_counts,
 )
 from ._validation import StrOptions, invalid, validate_params
@@ -21,30 +25,105 @@ COUNT_METRICS = {
 """The epoch logs' names of the confusion counts :class:`EpochScores` reads, and their metrics."""
 
 
-def count_metrics():
+_CELL = re.compile(r"^cm_(\d+)_(\d+)$")
+
+
+@keras.saving.register_keras_serializable(package="skxray")
+class ConfusionCell(keras.metrics.Metric):
+    """Count of the samples of class ``true_class`` predicted as ``predicted_class``.
+
+    One cell of a multiclass (softmax) model's confusion matrix, accumulated
+    over the epoch; the prediction is the arg-max of the output.
+    """
+
+    def __init__(self, true_class, predicted_class, name=None, dtype=None):
+        super().__init__(name=name or f"cm_{true_class}_{predicted_class}", dtype=dtype)
+        self.true_class = int(true_class)
+        self.predicted_class = int(predicted_class)
+        self.count = self.add_variable(shape=(), initializer="zeros", name="count")
+
+    def update_state(self, y_true, y_pred, sample_weight=None):
+        y_true = ops.cast(ops.reshape(y_true, (-1,)), "int32")
+        y_pred = ops.cast(ops.argmax(y_pred, axis=-1), "int32")
+        hits = ops.logical_and(
+            ops.equal(y_true, self.true_class), ops.equal(y_pred, self.predicted_class)
+        )
+        hits = ops.cast(hits, self.dtype)
+        if sample_weight is not None:
+            hits = hits * ops.cast(ops.reshape(sample_weight, (-1,)), self.dtype)
+        self.count.assign_add(ops.sum(hits))
+
+    def result(self):
+        return ops.convert_to_tensor(self.count)
+
+    def reset_state(self):
+        self.count.assign(0.0)
+
+    def get_config(self):
+        return {
+            **super().get_config(),
+            "true_class": self.true_class,
+            "predicted_class": self.predicted_class,
+        }
+
+
+def count_metrics(n_classes=2):
     """Fresh Keras metrics of the confusion counts, named as :class:`EpochScores` reads them.
 
-    Compile them with a binary (one sigmoid output) model for
-    :class:`EpochScores` to score its epochs. They call a case positive when
-    its probability is above 0.5, as Keras's ``Precision`` and ``Recall`` do.
+    Compile them with the model for :class:`EpochScores` to score its
+    epochs. A binary (one sigmoid output) model calls a case positive when
+    its probability is above 0.5, as Keras's ``Precision`` and ``Recall`` do;
+    a multiclass (softmax) model predicts the most probable class.
+
+    Parameters
+    ----------
+    n_classes : int, default=2
+        Classes of the model.
 
     Returns
     -------
     metrics : list of keras.metrics.Metric
-        ``TrueNegatives(name="tn")``, ``FalsePositives(name="fp")``,
+        Binary: ``TrueNegatives(name="tn")``, ``FalsePositives(name="fp")``,
         ``FalseNegatives(name="fn")`` and ``TruePositives(name="tp")``.
+        Multiclass: one :class:`ConfusionCell` per cell of the confusion
+        matrix, ``cm_<true>_<predicted>``.
 
     Examples
     --------
     >>> from skxray._callbacks import count_metrics
     >>> [metric.name for metric in count_metrics()]
     ['tn', 'fp', 'fn', 'tp']
+    >>> [metric.name for metric in count_metrics(3)][:4]
+    ['cm_0_0', 'cm_0_1', 'cm_0_2', 'cm_1_0']
     """
-    return [metric(name=name) for name, metric in COUNT_METRICS.items()]
+    if n_classes == 2:
+        return [metric(name=name) for name, metric in COUNT_METRICS.items()]
+    return [ConfusionCell(t, p) for t in range(n_classes) for p in range(n_classes)]
+
+
+def _confusion_from_logs(logs, prefix):
+    """The multiclass confusion matrix logged by :class:`ConfusionCell` metrics, or None."""
+    cells = {}
+    for key, value in logs.items():
+        match = _CELL.match(key[len(prefix) :]) if key.startswith(prefix) else None
+        if match:
+            cells[int(match.group(1)), int(match.group(2))] = float(value)
+    if not cells:
+        return None
+    n = 1 + max(max(cell) for cell in cells)
+    confusion = np.zeros((n, n))
+    for (t, p), value in cells.items():
+        confusion[t, p] = value
+    return confusion
 
 
 class EpochScores(keras.callbacks.Callback):
     """Add a score of the positive class (F1 by default) to the epoch logs.
+
+    For a multiclass model, the threshold scores are macro averages over
+    the classes (``"f1"`` is scikit-learn's ``f1_macro``), computed by
+    :func:`~skxray._metrics.scores_from_confusion` from the
+    :class:`ConfusionCell` counts of :func:`count_metrics`.
 
     For a threshold score (F1, precision, recall/sensitivity, specificity,
     accuracy, balanced accuracy), the score is computed by
@@ -57,7 +136,7 @@ class EpochScores(keras.callbacks.Callback):
     Training-set figures are those of the augmented batches as the weights
     changed during the epoch, as usual in Keras. It is logged under the
     ``scoring`` name, with its ``val_`` twin when there is validation data;
-    without the counts in the logs (a multiclass model), nothing is added.
+    without counts in the logs, nothing is added.
 
     For a probability score (``"roc_auc"``, ``"average_precision"``),
     ``validation_data`` is predicted at each epoch's end and only
@@ -121,13 +200,12 @@ class EpochScores(keras.callbacks.Callback):
             if all(count is not None for count in counts):
                 scores = scores_from_counts(*(float(count) for count in counts))
                 logs[prefix + self.scoring] = scores[name]
+                continue
+            confusion = _confusion_from_logs(logs, prefix)
+            if confusion is not None:
+                logs[prefix + self.scoring] = scores_from_confusion(confusion)[name]
 
     def _validation_probability_score(self):
         X, y = self.validation_data
         proba = np.asarray(self.model.predict(X, verbose=0))
-        if proba.ndim > 1 and proba.shape[-1] != 1:
-            raise ValueError(
-                f"EpochScores(scoring={self.scoring!r}) needs a binary model with one "
-                f"sigmoid output; this one has {proba.shape[-1]} outputs."
-            )
-        return probability_score(self.scoring, np.asarray(y).ravel(), proba.ravel())
+        return probability_score(self.scoring, np.asarray(y).ravel(), proba)

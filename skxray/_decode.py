@@ -1,4 +1,9 @@
-"""Decoding one image file into a resized array, with a clear error for bad input."""
+"""Decoding one image file into a resized array, with a clear error for bad input.
+
+This is the one place that dispatches on the file format: DICOM files (by extension or
+``DICM`` marker) go to :mod:`skxray._dicom`, everything else to Pillow (OpenCV for plain
+8-bit JPEG, PNG and BMP). Both branches end in the same resize.
+"""
 
 import io
 import os
@@ -9,7 +14,9 @@ from PIL import Image, ImageOps, UnidentifiedImageError
 
 from ._validation import ImageSize, StrOptions, check_image_size, validate_params
 
-IMAGE_EXTENSIONS = (".jpeg", ".jpg", ".png", ".bmp", ".tif", ".tiff")
+_DICOM_EXTENSIONS = (".dcm", ".dicom")
+IMAGE_EXTENSIONS = (".jpeg", ".jpg", ".png", ".bmp", ".tif", ".tiff", *_DICOM_EXTENSIONS)
+_DICOM_MAGIC_OFFSET = 128  # a DICOM file: a 128-byte preamble, then b"DICM"
 
 _INTERPOLATIONS = {
     "nearest": cv2.INTER_NEAREST,
@@ -44,6 +51,46 @@ class ImageLoadError(ValueError):
     >>> issubclass(ImageLoadError, ValueError)
     True
     """
+
+
+def _describe(exc):
+    """An exception as ``Type: message``, for errors from third-party decoders."""
+    return f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
+
+
+def _bomb_error(path, problem):
+    return ImageLoadError(f"{path}: refused as a possible decompression bomb: {problem}.")
+
+
+def _check_pixel_count(path, width, height):
+    """Refuse images larger than Pillow's decompression-bomb limit, whatever their format."""
+    limit = Image.MAX_IMAGE_PIXELS  # None disables the check, as in Pillow
+    if limit is not None and width * height > limit:
+        raise _bomb_error(
+            path,
+            f"{width}x{height} pixels exceeds the limit of {limit} (PIL.Image.MAX_IMAGE_PIXELS)",
+        )
+
+
+def _is_dicom(path, head):
+    """Whether a file is DICOM, from its name and first bytes ``head``."""
+    magic = head[_DICOM_MAGIC_OFFSET : _DICOM_MAGIC_OFFSET + 4]
+    return os.fspath(path).lower().endswith(_DICOM_EXTENSIONS) or magic == b"DICM"
+
+
+def _is_dicom_file(path):
+    """Whether the file at ``path`` is DICOM (False if it cannot be read)."""
+    try:
+        with open(path, "rb") as handle:
+            head = handle.read(_DICOM_MAGIC_OFFSET + 4)
+    except OSError:
+        return False
+    return _is_dicom(path, head)
+
+
+def _is_image_file(path):
+    """Whether :func:`decode_image` reads ``path``: a known extension, or DICOM by its marker."""
+    return os.fspath(path).lower().endswith(IMAGE_EXTENSIONS) or _is_dicom_file(path)
 
 
 def _to_unit_float(array):
@@ -126,6 +173,14 @@ def decode_image(
     ``1, L, LA, I, I;16, F, P, RGB, RGBA, CMYK`` are read. The EXIF orientation
     is applied. Transparent pixels are composited onto black.
 
+    DICOM files (``.dcm``, ``.dicom``, or any name with the ``DICM`` marker at
+    byte 128) are read through pydicom (``pip install "skxray[dicom]"``): the
+    rescale slope and intercept (or Modality LUT), then the VOI LUT or the
+    window centre and width when present, else the image's own minimum and
+    maximum, map the pixels to [0, 1], and MONOCHROME1 is inverted so that bone
+    is bright. Colour DICOM images give their luma in grayscale. See
+    :ref:`dicom-files`.
+
     Parameters
     ----------
     path : str or path-like
@@ -153,7 +208,11 @@ def decode_image(
     ImageLoadError
         If the file is missing, unreadable, empty, not an image, truncated or
         corrupt, or larger than Pillow's decompression-bomb limit
-        (``PIL.Image.MAX_IMAGE_PIXELS``). The message names the file.
+        (``PIL.Image.MAX_IMAGE_PIXELS``); for DICOM also if pydicom is not
+        installed, the file holds no pixel data or several frames, or its
+        compression needs a pydicom plugin that is not installed (the message
+        says which). The message names the file. No other exception escapes
+        for a bad file.
 
     Examples
     --------
@@ -183,27 +242,35 @@ def decode_image(
         raise ImageLoadError(f"{path}: cannot read file ({exc.strerror or exc}).") from exc
     if not data:
         raise ImageLoadError(f"{path}: file is empty (0 bytes).")
-    try:
-        with Image.open(io.BytesIO(data)) as image:
-            width, height = image.size
-            if width * height > Image.MAX_IMAGE_PIXELS:
-                raise Image.DecompressionBombError(
-                    f"{width}x{height} pixels exceeds the limit of {Image.MAX_IMAGE_PIXELS} "
-                    "(PIL.Image.MAX_IMAGE_PIXELS)"
-                )
-            array = _fast_decode(data, image, channels)
-            if array is None:
-                image.load()
-                array = _pil_to_array(ImageOps.exif_transpose(image), channels)
-    except UnidentifiedImageError as exc:
-        raise ImageLoadError(f"{path}: not a recognised image file.") from exc
-    except Image.DecompressionBombError as exc:
-        raise ImageLoadError(f"{path}: refused as a possible decompression bomb: {exc}.") from exc
-    except (OSError, SyntaxError, ValueError) as exc:
-        raise ImageLoadError(f"{path}: corrupt or truncated image ({exc}).") from exc
+    if _is_dicom(path, data):
+        from ._dicom import read_dicom  # imports pydicom, at the first DICOM file
+
+        array = read_dicom(path, data, channels)
+    else:
+        array = _read_with_pillow(path, data, channels)
     array = array.reshape(array.shape[0], array.shape[1], channels)
     if size is not None:
         array = _resize(array, size, resize, interpolation)
     if array.dtype == np.uint8:
         array = array.astype(np.float32) * np.float32(1 / 255)
+    return array
+
+
+def _read_with_pillow(path, data, channels):
+    """Decode a non-DICOM file into uint8 or float32 ``(H, W[, C])``; raise ImageLoadError."""
+    try:
+        with Image.open(io.BytesIO(data)) as image:
+            _check_pixel_count(path, *image.size)
+            array = _fast_decode(data, image, channels)
+            if array is None:
+                image.load()
+                array = _pil_to_array(ImageOps.exif_transpose(image), channels)
+    except ImageLoadError:
+        raise
+    except UnidentifiedImageError as exc:
+        raise ImageLoadError(f"{path}: not a recognised image file.") from exc
+    except Image.DecompressionBombError as exc:  # Pillow's own check, at twice the limit
+        raise _bomb_error(path, exc) from exc
+    except Exception as exc:  # Pillow's and OpenCV's decoders raise many types on bad data
+        raise ImageLoadError(f"{path}: corrupt or truncated image ({_describe(exc)}).") from exc
     return array

@@ -187,7 +187,14 @@ def evaluate(
     plot=True,
     target_names=None,
 ):
-    """Score a fitted binary classifier with bootstrap confidence intervals.
+    """Score a fitted classifier on held-out data, with bootstrap confidence intervals.
+
+    A binary classifier is scored for its positive class (label 1) at
+    ``threshold``: an :class:`EvaluationReport`. A classifier of three
+    classes or more (NORMAL, BACTERIA, VIRUS) predicts the most probable
+    class and is scored per class and by macro average, with one-vs-rest
+    ROC curves and the full confusion matrix: a
+    :class:`~skxray.MulticlassEvaluationReport`.
 
     Parameters
     ----------
@@ -195,9 +202,11 @@ def evaluate(
     X : array-like
         Held-out input (images, or paths for a Pipeline).
     y : array-like of shape (n_samples,)
-        True labels, 1 = positive (PNEUMONIA).
+        True labels: 1 = positive (PNEUMONIA) for a binary classifier, the
+        labels of ``estimator.classes_`` otherwise.
     threshold : float, default=0.5
-        Probability at or above which a case is called positive.
+        Probability at or above which a case is called positive; binary
+        classifiers only (must stay 0.5 for three classes or more).
     n_bootstrap : int, default=1000
         Bootstrap resamples of the held-out set (percentile intervals).
     confidence : float, default=0.95
@@ -205,15 +214,15 @@ def evaluate(
     plot : bool, default=True
         Draw the ROC and precision-recall curves, the reliability diagram and
         the confusion matrix.
-    target_names : sequence of two str, default=None
-        Names of labels 0 and 1 for the text and the plots, e.g. a loader's
+    target_names : sequence of str, default=None
+        Names of the classes for the text and the plots, e.g. a loader's
         ``data.target_names`` (``["NORMAL", "PNEUMONIA"]``). ``None`` says
-        "negative" and "positive": skxray cannot tell from 0/1 labels alone
-        which classes they are.
+        "negative" and "positive" (binary) or "class 0", "class 1"...:
+        skxray cannot tell from labels alone which classes they are.
 
     Returns
     -------
-    report : EvaluationReport
+    report : EvaluationReport or MulticlassEvaluationReport
 
     Examples
     --------
@@ -227,7 +236,20 @@ def evaluate(
     >>> sorted(report.ci) == sorted(report.scores), report.target_names
     (True, ('NORMAL', 'OPACITY'))
     """
-    y_score = estimator.predict_proba(X)[:, 1]
+    proba = np.asarray(estimator.predict_proba(X))
+    if proba.shape[1] > 2:
+        return _evaluate_multiclass(
+            estimator,
+            proba,
+            y,
+            threshold,
+            n_bootstrap,
+            confidence,
+            random_state,
+            plot,
+            target_names,
+        )
+    y_score = proba[:, 1]
     return evaluate_scores(
         y,
         y_score,
@@ -250,6 +272,43 @@ _EVALUATE_CONSTRAINTS = {
 }
 
 
+def _evaluate_multiclass(
+    estimator, proba, y, threshold, n_bootstrap, confidence, random_state, plot, target_names
+):
+    from ._evaluate_multiclass import evaluate_multiclass_scores
+
+    params = dict(
+        threshold=threshold,
+        n_bootstrap=n_bootstrap,
+        confidence=confidence,
+        random_state=random_state,
+        plot=plot,
+        target_names=target_names,
+    )
+    validate_params(_EVALUATE_CONSTRAINTS, params, "evaluate")
+    classes = np.asarray(estimator.classes_)
+    if threshold != 0.5:
+        invalid(
+            "threshold",
+            "evaluate",
+            f"0.5 for a classifier of {len(classes)} classes, which predicts the most probable",
+            threshold,
+        )
+    y = np.asarray(y)
+    unknown = sorted(set(np.unique(y).tolist()) - set(classes.tolist()))
+    if unknown:
+        raise ValueError(f"y holds labels {unknown} that are not in classes_ {classes.tolist()}.")
+    return evaluate_multiclass_scores(
+        np.searchsorted(classes, y),  # classes_ is sorted, as np.unique gives it
+        proba,
+        n_bootstrap=n_bootstrap,
+        confidence=confidence,
+        random_state=random_state,
+        plot=plot,
+        target_names=target_names,
+    )
+
+
 def _check_target_names(target_names):
     if target_names is None:
         return _DEFAULT_NAMES
@@ -257,6 +316,31 @@ def _check_target_names(target_names):
     if len(names) != 2 or not all(isinstance(name, str) for name in names):
         invalid("target_names", "evaluate", "None or two str (the names of labels 0 and 1)", names)
     return names
+
+
+def bootstrap_intervals(score_fn, y_true, y_score, names, n_bootstrap, confidence, random_state):
+    """Percentile bootstrap intervals of ``score_fn(y_true, y_score)[name]`` for ``names``.
+
+    Resamples the (label, score) pairs with replacement. A plain loop rather than
+    ``scipy.stats.bootstrap(paired=True, method="percentile")``, which draws the same kind
+    of resamples but takes its percentiles with nan propagating: one resample with a
+    single class (ROC-AUC undefined) would make the whole ROC-AUC interval nan, with a
+    DegenerateDataWarning. That is routine on small or imbalanced held-out sets (30
+    images, 3 positive: ~4% of resamples), so undefined resamples are left out per score
+    instead (``np.nanpercentile``).
+    """
+    rng = check_random_state(random_state)
+    n = len(y_true)
+    samples = np.empty((n_bootstrap, len(names)))
+    for b in range(n_bootstrap):
+        idx = rng.randint(0, n, n)
+        scores = score_fn(y_true[idx], y_score[idx])
+        samples[b] = [scores[name] for name in names]
+    tail = 100 * (1 - confidence) / 2
+    with warnings.catch_warnings():  # a score undefined on every resample: a nan interval
+        warnings.simplefilter("ignore", RuntimeWarning)
+        lows, highs = np.nanpercentile(samples, [tail, 100 - tail], axis=0)
+    return {name: (float(lo), float(hi)) for name, lo, hi in zip(names, lows, highs, strict=True)}
 
 
 def evaluate_scores(
@@ -330,24 +414,9 @@ def evaluate_scores(
         return scores
 
     point = all_scores(y_true, y_score)
-    # A plain percentile bootstrap over binary_scores rather than scipy.stats.bootstrap
-    # (paired=True, method="percentile"), which would draw the same kind of resamples but
-    # takes its percentiles with nan propagating: one resample with a single class (ROC-AUC
-    # undefined) would make the whole ROC-AUC interval nan, with a DegenerateDataWarning.
-    # That is routine on small or imbalanced held-out sets (30 images, 3 positive: ~4% of
-    # resamples), so undefined resamples are left out per score instead (np.nanpercentile).
-    rng = check_random_state(random_state)
-    n = len(y_true)
-    samples = np.empty((n_bootstrap, len(_SCORES)))
-    for b in range(n_bootstrap):
-        idx = rng.randint(0, n, n)
-        scores = all_scores(y_true[idx], y_score[idx])
-        samples[b] = [scores[name] for name in _SCORES]
-    tail = 100 * (1 - confidence) / 2
-    with warnings.catch_warnings():  # a score undefined on every resample: a nan interval
-        warnings.simplefilter("ignore", RuntimeWarning)
-        lows, highs = np.nanpercentile(samples, [tail, 100 - tail], axis=0)
-    ci = {name: (float(lo), float(hi)) for name, lo, hi in zip(_SCORES, lows, highs, strict=True)}
+    ci = bootstrap_intervals(
+        all_scores, y_true, y_score, _SCORES, n_bootstrap, confidence, random_state
+    )
     report = EvaluationReport(
         scores={name: point[name] for name in _SCORES},
         ci=ci,

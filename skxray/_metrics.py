@@ -1,10 +1,12 @@
-"""Scores of a binary X-ray classifier and the display of its training history.
+"""Scores of an X-ray classifier and the display of its training history.
 
 Every score skxray reports (``binary_scores``, ``evaluate``'s point estimates
 and bootstrap intervals, the ``EpochScores`` callback) is defined once, here:
 
 * :func:`scores_from_counts`: the scores of hard predictions, from the
   confusion counts alone (:data:`THRESHOLD_SCORES`);
+* :func:`scores_from_confusion`: the same scores of a multiclass problem,
+  one-vs-rest per class from the confusion matrix, and their macro averages;
 * :func:`probability_score`: the scores of the ranking by probability
   (:data:`PROBABILITY_SCORES`).
 
@@ -85,23 +87,85 @@ def scores_from_counts(tn, fp, fn, tp):
     }
 
 
-def probability_score(name, y_true, y_score):
-    """A score of positive-class probabilities: ROC-AUC or average precision.
+def scores_from_confusion(confusion):
+    """Per-class and macro-averaged threshold scores from a confusion matrix.
 
-    The one definition of :data:`PROBABILITY_SCORES` in skxray.
+    Each class is scored one-vs-rest by :func:`scores_from_counts`; the
+    macro average is the unweighted mean over classes, as scikit-learn's
+    ``average="macro"`` (so ``"f1"`` is scikit-learn's ``f1_macro`` with
+    ``zero_division=0.0``). ``accuracy`` is the fraction on the diagonal and
+    ``balanced_accuracy`` the macro sensitivity (scikit-learn's definition).
+    For two classes, the scores of class 1 are those of
+    :func:`scores_from_counts`.
+
+    Parameters
+    ----------
+    confusion : array-like of shape (n_classes, n_classes)
+        Counts, rows the true class and columns the predicted one.
+
+    Returns
+    -------
+    scores : dict of str to float
+        The macro-averaged :data:`THRESHOLD_SCORES`, plus ``per_class``: a
+        list with one dict of ``f1``, ``precision``, ``sensitivity`` and
+        ``specificity`` per class.
+
+    Examples
+    --------
+    >>> from skxray._metrics import scores_from_confusion
+    >>> s = scores_from_confusion([[3, 1, 0], [0, 2, 2], [0, 0, 4]])
+    >>> round(s["f1"], 4), s["accuracy"], round(s["balanced_accuracy"], 4)
+    (0.7429, 0.75, 0.75)
+    >>> [round(c["f1"], 4) for c in s["per_class"]]
+    [0.8571, 0.5714, 0.8]
+    """
+    confusion = np.asarray(confusion, dtype=float)
+    if confusion.ndim != 2 or confusion.shape[0] != confusion.shape[1] or len(confusion) < 2:
+        raise ValueError(
+            f"confusion must be a square matrix of at least 2 classes, got shape "
+            f"{confusion.shape}."
+        )
+    total = confusion.sum()
+    per_class = []
+    for k in range(len(confusion)):
+        tp = confusion[k, k]
+        fn = confusion[k].sum() - tp
+        fp = confusion[:, k].sum() - tp
+        scores = scores_from_counts(total - tp - fn - fp, fp, fn, tp)
+        per_class.append({name: scores[name] for name in _PER_CLASS_SCORES})
+    macro = {name: float(np.mean([c[name] for c in per_class])) for name in _PER_CLASS_SCORES}
+    return {
+        **macro,
+        "accuracy": _ratio(np.trace(confusion), total),
+        "balanced_accuracy": macro["sensitivity"],
+        "per_class": per_class,
+    }
+
+
+_PER_CLASS_SCORES = ("f1", "precision", "sensitivity", "specificity")
+
+
+def probability_score(name, y_true, y_score):
+    """A score of predicted probabilities: ROC-AUC or average precision.
+
+    The one definition of :data:`PROBABILITY_SCORES` in skxray. With one
+    probability per sample, it scores the positive class; with one column
+    per class (a multiclass problem), it is the macro average of the
+    one-vs-rest scores (scikit-learn's ``roc_auc_ovr`` and macro average
+    precision).
 
     Parameters
     ----------
     name : {"roc_auc", "average_precision"}
     y_true : ndarray of shape (n_samples,)
-        True labels, 0 or 1.
-    y_score : ndarray of shape (n_samples,)
-        Predicted probability of the positive class.
+        True labels: 0 or 1, or the class indices 0 to n_classes - 1.
+    y_score : ndarray of shape (n_samples,) or (n_samples, n_classes)
+        Predicted probability of the positive class, or of each class.
 
     Returns
     -------
     score : float
-        nan when ``y_true`` has one class only.
+        nan when ``y_true`` lacks a class.
 
     Examples
     --------
@@ -110,14 +174,26 @@ def probability_score(name, y_true, y_score):
     1.0
     >>> probability_score("average_precision", [1, 1], [0.1, 0.6])
     nan
+    >>> proba = [[0.8, 0.1, 0.1], [0.2, 0.7, 0.1], [0.1, 0.3, 0.6], [0.5, 0.4, 0.1]]
+    >>> probability_score("roc_auc", [0, 1, 2, 0], proba)
+    1.0
     """
     constraints = {"name": [StrOptions(set(PROBABILITY_SCORES))]}
     validate_params(constraints, {"name": name}, "probability_score")
     y_true = np.asarray(y_true)
-    if np.unique(y_true).size != 2:
+    y_score = np.asarray(y_score, dtype=float)
+    if y_score.ndim == 2 and y_score.shape[1] == 1:
+        y_score = y_score.ravel()
+    n_classes = 2 if y_score.ndim == 1 else y_score.shape[1]
+    if np.unique(y_true).size != n_classes:
         return float("nan")
-    score = roc_auc_score if name == "roc_auc" else average_precision_score
-    return float(score(y_true, y_score))
+    if y_score.ndim == 1:
+        score = roc_auc_score if name == "roc_auc" else average_precision_score
+        return float(score(y_true, y_score))
+    if name == "roc_auc":
+        return float(roc_auc_score(y_true, y_score, multi_class="ovr", average="macro"))
+    one_hot = np.eye(n_classes, dtype=int)[y_true.astype(int)]
+    return float(average_precision_score(one_hot, y_score, average="macro"))
 
 
 def _check_binary(y_true, y_score):
