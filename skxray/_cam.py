@@ -216,6 +216,8 @@ def cam_explain(estimator, X, *, method="gradcam", target=None, layer=None, batc
 
 def _explain_ensemble(ensemble, X, target, options):
     """Mean heatmap of a fitted soft-voting ensemble's members (e.g. several seeds)."""
+    if target is None and len(ensemble.classes_) > 2:
+        target = "predicted"  # the ensemble's prediction, not each member's own
     if callable(target) or _is_predicted(target):
         if callable(target):
             labels = ensemble.classes_[_call_target(target, ensemble.predict_proba(X))]

@@ -33,6 +33,57 @@ def _fmt(value):
     return "n/a" if value is None else f"{value:.3f}"
 
 
+def _decision_lines(metadata):
+    names = [str(name) for name in metadata.get("class_names", [])]
+    if len(names) > 2:
+        return [
+            f"- Classes: {', '.join(names)}.",
+            "- Decision: the most probable class (no threshold).",
+        ]
+    return [
+        f"- Classes: {', '.join(names) or 'unknown'} (the last is the positive class).",
+        f"- Decision threshold: {metadata.get('threshold', 'unknown')} on the probability of "
+        "the positive class.",
+    ]
+
+
+def _metric_lines(report):
+    level = int(round(100 * report.confidence))
+    multiclass = hasattr(report, "per_class")
+    rule = "the most probable class" if multiclass else f"threshold {report.threshold:g}"
+    lines = [
+        f"On {len(report.y_true)} held-out images"
+        + (f" ({report.data})" if getattr(report, "data", None) else "")
+        + f", {rule}; {level} % percentile-bootstrap intervals "
+        f"({report.n_bootstrap} resamples)"
+        + (
+            "; precision, sensitivity, specificity and F1 are macro averages."
+            if multiclass
+            else "."
+        ),
+        "",
+        f"| score | value | {level} % CI |",
+        "|---|---|---|",
+    ]
+    for name, value in report.scores.items():
+        low, high = report.ci.get(name, (None, None))
+        lines.append(f"| {name} | {_fmt(value)} | {_fmt(low)}-{_fmt(high)} |")
+    if not multiclass:
+        tn, fp, fn, tp = report.confusion_matrix.ravel()
+        return [*lines, "", f"Confusion matrix: TN {tn}, FP {fp}, FN {fn}, TP {tp}."]
+    names = list(report.target_names)
+    scores = list(next(iter(report.per_class.values())))
+    lines += ["", "| class | " + " | ".join(scores) + " |", "|---" * (len(scores) + 1) + "|"]
+    for name in names:
+        values = " | ".join(_fmt(report.per_class[name][score]) for score in scores)
+        lines.append(f"| {name} | {values} |")
+    lines += ["", "Confusion matrix (rows: true class, columns: predicted):", ""]
+    lines += ["| | " + " | ".join(names) + " |", "|---" * (len(names) + 1) + "|"]
+    for name, row in zip(names, report.confusion_matrix, strict=True):
+        lines.append(f"| {name} | " + " | ".join(str(int(v)) for v in row) + " |")
+    return lines
+
+
 def model_card(metadata, *, report=None, figures=(), title="skxray model"):
     """The text of a model card (Markdown) for a saved model and, optionally, its scores.
 
@@ -79,10 +130,7 @@ def model_card(metadata, *, report=None, figures=(), title="skxray model"):
         _INTENDED_USE,
         "## Model",
         "",
-        f"- Classes: {', '.join(map(str, metadata.get('class_names', []))) or 'unknown'} "
-        "(the last is the positive class).",
-        f"- Decision threshold: {metadata.get('threshold', 'unknown')} on the probability of "
-        "the positive class.",
+        *_decision_lines(metadata),
         f"- Input: images decoded to {size} pixels; steps before the classifier: "
         f"{', '.join(preprocessing.get('steps', [])) or 'none'}.",
         f"- Versions: skxray {versions.get('skxray', '?')}, Keras {versions.get('keras', '?')}, "
@@ -107,21 +155,7 @@ def model_card(metadata, *, report=None, figures=(), title="skxray model"):
             "Not measured yet: run `skxray evaluate MODEL DATA_DIR --card` on held-out data."
         )
     else:
-        level = int(round(100 * report.confidence))
-        lines += [
-            f"On {len(report.y_true)} held-out images"
-            + (f" ({report.data})" if getattr(report, "data", None) else "")
-            + f", threshold {report.threshold:g}; {level} % percentile-bootstrap intervals "
-            f"({report.n_bootstrap} resamples).",
-            "",
-            f"| score | value | {level} % CI |",
-            "|---|---|---|",
-        ]
-        for name, value in report.scores.items():
-            low, high = report.ci.get(name, (None, None))
-            lines.append(f"| {name} | {_fmt(value)} | {_fmt(low)}-{_fmt(high)} |")
-        tn, fp, fn, tp = report.confusion_matrix.ravel()
-        lines += ["", f"Confusion matrix: TN {tn}, FP {fp}, FN {fn}, TP {tp}."]
+        lines += _metric_lines(report)
     for figure in figures:
         lines += ["", f"![{Path(figure).stem}]({figure})"]
     lines += ["", "## Known limits", "", _LIMITS]

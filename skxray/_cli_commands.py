@@ -12,6 +12,7 @@ from ._cli_io import (
     _load_model,
     _save_model,
     check_output_file,
+    class_names,
     decode_for,
     keras_verbosity,
     make_folder,
@@ -30,20 +31,32 @@ def predict(args):
     out = check_output_file(args.out, "predictions file")
     names, positive, threshold, images, paths, problems, rest = model_and_images(args, args.inputs)
     progress(args, f"predicting {plural(len(paths), 'image')}...")
-    proba = rest.predict_proba(images)[:, positive]
-    labels = [names[positive] if p >= threshold else names[1 - positive] for p in proba]
+    proba = rest.predict_proba(images)
+    if positive is None:  # three classes or more: the most probable
+        header = ["path", *(f"probability_{name.lower()}" for name in names), "label"]
+        labels = [names[k] for k in proba.argmax(axis=1)]
+        rows = [
+            [*(f"{p:.6f}" for p in row), label] for row, label in zip(proba, labels, strict=True)
+        ]
+        rule = "by the most probable class"
+    else:
+        header = ["path", "probability_pneumonia", "label", "threshold"]
+        proba = proba[:, positive]
+        labels = [names[positive] if p >= threshold else names[1 - positive] for p in proba]
+        rows = [[f"{p:.6f}", label, threshold] for p, label in zip(proba, labels, strict=True)]
+        rule = f"at threshold {threshold:g}"
     try:
         with open(out, "w", newline="", encoding="utf-8") as handle:
             writer = csv.writer(handle)
-            writer.writerow(["path", "probability_pneumonia", "label", "threshold"])
-            for path, p, label in zip(paths, proba, labels, strict=True):
-                writer.writerow([path, f"{p:.6f}", label, threshold])
+            writer.writerow(header)
+            for path, row in zip(paths, rows, strict=True):
+                writer.writerow([path, *row])
     except OSError as exc:
         raise CommandError(f"cannot write predictions file {out}: {exc.strerror}") from exc
     counts = ", ".join(f"{labels.count(name)} {name}" for name in names)
     print(
-        f"Predicted {plural(len(paths), 'image')} ({counts} at threshold {threshold:g}); "
-        f"wrote {out}" + report_skipped(problems)
+        f"Predicted {plural(len(paths), 'image')} ({counts} {rule}); wrote {out}"
+        + report_skipped(problems)
     )
     return 0
 
@@ -56,21 +69,29 @@ def evaluate(args):
 
     from . import evaluate as evaluate_model
     from . import load_image_folder, write_model_card
+    from ._io import SUBTYPE_NAMES
 
     out = make_folder(args.out)
     model, metadata = _load_model(args.model)
-    threshold = threshold_of(args, metadata)
-    data = load_image_folder(args.data_dir)
+    names, _ = class_names(model, metadata)
+    threshold = threshold_of(args, metadata, len(names))
+    # A model of the subtypes is scored on the subtypes of DATA_DIR's NORMAL/ and PNEUMONIA/.
+    target = "subtype" if list(names) == list(SUBTYPE_NAMES) else "folder"
+    data = load_image_folder(args.data_dir, target=target)
+    if len(data.target_names) != len(names):
+        raise CommandError(
+            f"{args.data_dir} holds {len(data.target_names)} classes {data.target_names}, the "
+            f"model {len(names)} {names}"
+        )
     images, _, _, rest = decode_for(model, args.model, data.paths, args)
     progress(
         args, f"scoring {plural(len(images), 'image')}, {args.bootstrap} bootstrap resamples..."
     )
-    names = metadata.get("class_names") or list(data.target_names)
     report = evaluate_model(
         rest,
         images,
         data.target,
-        threshold=threshold,
+        threshold=0.5 if threshold is None else threshold,
         n_bootstrap=args.bootstrap,
         random_state=0,
         target_names=list(names),
@@ -86,7 +107,7 @@ def evaluate(args):
         report.data = f"{args.data_dir}, {len(data.target)} images"
         write_model_card(
             out / "MODEL_CARD.md",
-            {**metadata, "threshold": threshold},
+            {**metadata, "threshold": threshold},  # None: the most probable class
             report=report,
             figures=["evaluation.png"],
             title=f"skxray model {Path(args.model).name}",
@@ -128,7 +149,7 @@ def train(args):
         weights = None
     elif weights != "imagenet" and not os.path.isfile(weights):
         raise CommandError(f"weights file {weights} (--weights) does not exist")
-    data = load_image_folder(args.data_dir)
+    data = load_image_folder(args.data_dir, target=args.target)
     clf = recommended_classifier(
         args.preset, weights=weights, n_seeds=args.seeds, paths=True, verbose=keras_verbosity(args)
     )

@@ -36,7 +36,7 @@ img {{ max-width: 100%; height: auto; }}
 <h1>{title}</h1>
 <p>{summary}</p>
 <table>
-<thead><tr><th>image</th><th>P({positive})</th><th>predicted</th><th>heatmap</th></tr></thead>
+<thead><tr><th>image</th><th>{column}</th><th>predicted</th><th>heatmap</th></tr></thead>
 <tbody>
 {rows}
 </tbody>
@@ -102,8 +102,9 @@ def explain(args):
     out = make_folder(args.out)
     names, positive, threshold, images, paths, problems, rest = model_and_images(args, args.images)
     progress(args, f"explaining {plural(len(paths), 'image')}...")
+    multiclass = positive is None  # three classes or more: explain the predicted class
     try:
-        heatmaps = cam_explain(rest, images, method=args.method)  # the positive class
+        heatmaps = cam_explain(rest, images, method=args.method)  # positive or predicted class
     except ValueError as exc:
         if args.method != "cam" or "method='cam'" not in str(exc):
             raise
@@ -112,27 +113,35 @@ def explain(args):
             f"and one Dense output layer, and the one in {args.model} does not; use --method "
             "gradcam or gradcam++"
         ) from exc
-    proba = rest.predict_proba(images)[:, positive]
+    all_proba = rest.predict_proba(images)
+    if multiclass:
+        predicted = all_proba.argmax(axis=1)
+        shown = [names[k] for k in predicted]  # the class each heatmap explains
+        proba = all_proba[np.arange(len(predicted)), predicted]
+        labels = shown
+        rule = "by the most probable class"
+    else:
+        proba = all_proba[:, positive]
+        shown = [names[positive]] * len(proba)
+        labels = [names[positive] if p >= threshold else names[1 - positive] for p in proba]
+        rule = f"at threshold {threshold:g}"
     images = images.astype(np.float32) / (255.0 if images.dtype == np.uint8 else 1.0)
     method = _METHOD_TITLES.get(args.method, args.method)
     rows = []
-    for path, png, image, heatmap, p in zip(
-        paths, _png_names(paths), images, heatmaps, proba, strict=True
+    for path, png, image, heatmap, p, label, explained in zip(
+        paths, _png_names(paths), images, heatmaps, proba, labels, shown, strict=True
     ):
         if heatmap.shape != image.shape[:2]:  # a preprocessing step changed the size
             heatmap = cv2.resize(heatmap, image.shape[1::-1], interpolation=cv2.INTER_LINEAR)
-        label = names[positive] if p >= threshold else names[1 - positive]
         name = Path(path).name
-        title = (
-            f"{name}\nP({names[positive]}) = {p:.3f}: predicted {label} (threshold {threshold:g})"
-        )
-        figure = _draw(image, heatmap, title, method, names[positive])
+        title = f"{name}\nP({explained}) = {p:.3f}: predicted {label} ({rule})"
+        figure = _draw(image, heatmap, title, method, explained)
         try:
             figure.savefig(out / png, dpi=100)
         except OSError as exc:
             raise OSError(exc.errno, exc.strerror, str(out / png)) from exc
         width, height = (round(v) for v in figure.get_size_inches() * 100)
-        alt = f"{method} heatmap of {name}: P({names[positive]}) {p:.3f}, predicted {label}"
+        alt = f"{method} heatmap of {name}: P({explained}) {p:.3f}, predicted {label}"
         rows.append(
             _ROW.format(
                 source=html.escape(_link(path, out)),
@@ -145,21 +154,27 @@ def explain(args):
                 height=height,
             )
         )
-    n_positive = int((proba >= threshold).sum())
+    if multiclass:
+        counts = ", ".join(f"{labels.count(n)} {n}" for n in names)
+        evidence = "the predicted class"
+        column = "P(predicted)"
+    else:
+        counts = f"{labels.count(names[positive])} predicted {names[positive]}"
+        evidence = names[positive]
+        column = f"P({names[positive]})"
     summary = (
-        f"Model {args.model}; {method} heatmaps of the evidence for {names[positive]}; "
-        f"{plural(len(paths), 'image')}, {n_positive} predicted {names[positive]} at threshold "
-        f"{threshold:g}."
+        f"Model {args.model}; {method} heatmaps of the evidence for {evidence}; "
+        f"{plural(len(paths), 'image')}, {counts} {rule}."
     )
     page = _PAGE.format(
         title=html.escape(f"skxray explain: {plural(len(paths), 'image')}"),
         summary=html.escape(summary),
-        positive=html.escape(names[positive]),
+        column=html.escape(column),
         rows="\n".join(rows),
     )
     (out / "index.html").write_text(page, encoding="utf-8")
     print(
-        f"Wrote {plural(len(paths), 'heatmap')} and index.html to {out}/ "
-        f"({n_positive} predicted {names[positive]})" + report_skipped(problems)
+        f"Wrote {plural(len(paths), 'heatmap')} and index.html to {out}/ ({counts})"
+        + report_skipped(problems)
     )
     return 0

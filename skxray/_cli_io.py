@@ -201,14 +201,29 @@ def class_names(model, metadata):
             names = list(DEFAULT_CLASS_NAMES)
         else:
             names = [str(c) for c in classes]
-    if len(names) != 2:
-        raise CommandError(f"the model has {len(names)} classes {names}; skxray needs two")
+    if len(names) != len(classes):
+        raise CommandError(
+            f"the model has {len(classes)} classes but its file names {len(names)}: {names}"
+        )
+    if len(names) > 2:
+        return list(names), None
     return list(names), names.index(POSITIVE_CLASS) if POSITIVE_CLASS in names else 1
 
 
-def threshold_of(args, metadata):
-    """--threshold, else the threshold saved with the model, else 0.5."""
-    return args.threshold if args.threshold is not None else metadata.get("threshold", 0.5)
+def threshold_of(args, metadata, n_classes=2):
+    """--threshold, else the threshold saved with the model, else 0.5; ``None`` for a model
+    of three classes or more, which predicts the most probable class."""
+    if n_classes > 2:
+        if args.threshold is not None:
+            raise CommandError(
+                f"--threshold is for two-class models; this one has {n_classes} classes and "
+                "predicts the most probable"
+            )
+        return None
+    if args.threshold is not None:
+        return args.threshold
+    saved = metadata.get("threshold")
+    return 0.5 if saved is None else saved
 
 
 def report_skipped(problems):
@@ -223,10 +238,11 @@ def model_and_images(args, inputs):
     threshold, and the images of ``inputs`` decoded as the model reads them.
 
     Returns ``(names, positive, threshold, images, paths, problems, rest)``; see
-    :func:`decode_for` for the last four.
+    :func:`decode_for` for the last four. ``positive`` (the column of PNEUMONIA) and
+    ``threshold`` are ``None`` for a model of three classes or more.
     """
     model, metadata = _load_model(args.model)
     names, positive = class_names(model, metadata)
-    threshold = threshold_of(args, metadata)
+    threshold = threshold_of(args, metadata, len(names))
     decoded = decode_for(model, args.model, image_files(inputs), args, args.skip_bad)
     return (names, positive, threshold, *decoded)

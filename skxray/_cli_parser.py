@@ -131,7 +131,8 @@ def _threshold(parser):
         default=None,
         metavar="T",
         help="call an image PNEUMONIA when its probability is T or more, T between 0 and 1 "
-        "(default: the threshold saved with the model, else 0.5)",
+        "(default: the threshold saved with the model, else 0.5); two-class models only, a "
+        "three-class model predicts the most probable class",
     )
 
 
@@ -211,6 +212,14 @@ def build_parser():
         metavar="N",
         help="classifiers with different seeds to average (default: the preset's)",
     )
+    train.add_argument(
+        "--target",
+        default="folder",
+        choices=("folder", "subtype"),
+        help="classes: 'folder' (one per sub-folder) or 'subtype' (NORMAL, BACTERIA and VIRUS "
+        "from the NORMAL/ and PNEUMONIA/ folders of the public data set, the subtype read "
+        "from each pneumonia file name)",
+    )
 
     evaluate = command(
         "evaluate",
@@ -238,7 +247,8 @@ def build_parser():
         "predict",
         "write the probability of pneumonia of each image to a CSV file",
         "Predict images, given as files and folders (searched recursively), and write "
-        "path, probability_pneumonia, label and threshold of each to a CSV file.",
+        "path, probability_pneumonia, label and threshold of each to a CSV file (a "
+        "three-class model: path, one probability per class and label).",
     )
     _model(predict)
     predict.add_argument("inputs", nargs="+", metavar="PATH", help="image files and folders")
@@ -257,7 +267,8 @@ def build_parser():
         "draw class-activation heatmaps, one PNG per image, and an index.html",
         "Draw where the network looked for PNEUMONIA in each image (a class-activation "
         "heatmap over it, with the probability and predicted label), one PNG per image, "
-        "and an index.html showing them all.",
+        "and an index.html showing them all. For a three-class model, the heatmap is the "
+        "evidence for the predicted class.",
     )
     _model(explain)
     explain.add_argument("images", nargs="+", metavar="IMAGE", help="image files and folders")

@@ -167,7 +167,7 @@ def _metadata(model, nets, target_names, threshold, training_paths):
             "loader": loader
             and {"image_size": _plain(loader.image_size), "color_mode": loader.color_mode},
         },
-        "threshold": float(threshold),
+        "threshold": float(threshold) if len(classes) == 2 else None,  # else: most probable
         "training_data": None if training_paths is None else _fingerprint(training_paths),
         "networks": [f"networks/{i}.keras" for i in range(len(nets))],
     }
@@ -196,7 +196,9 @@ def save(model, path, *, target_names=None, threshold=0.5, training_paths=None):
         ``classes_`` as strings.
     threshold : float, default=0.5
         The decision threshold on the positive-class probability, in (0, 1),
-        recorded for the file's users (``predict`` itself is unchanged).
+        recorded for the file's users (``predict`` itself is unchanged). A
+        model of three classes or more records ``None``: it predicts the most
+        probable class.
     training_paths : folder or list of paths, default=None
         The training images (a folder, searched recursively, or file paths):
         records their count and a sha256 of their sorted file names (names

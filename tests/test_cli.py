@@ -64,6 +64,13 @@ def files(tmp_path_factory):
         root / "model.skxray",
         target_names=list(data.target_names),
     )
+    subtypes = load_image_folder(get_sample_xrays_path(), target="subtype")
+    three = make_pipeline(ImageDirLoader(24), ScratchCNNClassifier("vanilla", **cnn))
+    save(
+        three.fit(subtypes.paths, subtypes.target),
+        root / "subtype.skxray",
+        target_names=subtypes.target_names,
+    )
     arrays = load_sample_xrays(image_size=24)
     bare = ScratchCNNClassifier("vanilla", **cnn).fit(arrays.images, arrays.target)
     save(bare, root / "arrays.skxray", target_names=list(arrays.target_names))
@@ -203,6 +210,35 @@ def test_predict_writes_one_row_per_image(files, tmp_path, capsys):
     for row in rows:
         expected = "PNEUMONIA" if float(row["probability_pneumonia"]) >= threshold else "NORMAL"
         assert row["label"] == expected and float(row["threshold"]) == pytest.approx(threshold)
+
+
+def test_three_class_predict_and_explain(files, tmp_path, capsys):
+    model = files / "subtype.skxray"
+    out = tmp_path / "p.csv"
+    status, stdout, err = run(capsys, "predict", model, files / "tree", "--out", out)
+    assert status == 0, err
+    assert "by the most probable class" in stdout
+    rows = list(csv.DictReader(out.open()))
+    names = ["NORMAL", "BACTERIA", "VIRUS"]
+    columns = [f"probability_{name.lower()}" for name in names]
+    assert list(rows[0]) == ["path", *columns, "label"]
+    proba = np.array([[float(row[c]) for c in columns] for row in rows])
+    expected = load(model).predict_proba([row["path"] for row in rows])
+    np.testing.assert_allclose(proba, expected, atol=1e-5)
+    assert [row["label"] for row in rows] == [names[k] for k in expected.argmax(axis=1)]
+    check_error(capsys, ["predict", model, files / "tree", "--threshold", "0.3"], "--threshold")
+    heatmaps = tmp_path / "heatmaps"
+    status, stdout, err = run(
+        capsys, "explain", model, files / "tree" / "NORMAL", "--out", heatmaps
+    )
+    assert status == 0, err
+    parser = _Images()
+    parser.feed((heatmaps / "index.html").read_text(encoding="utf-8"))
+    predicted = [names[k] for k in expected[:3].argmax(axis=1)]  # the NORMAL images come first
+    alts = sorted(image["alt"] for image in parser.images)
+    assert len(alts) == 3
+    for alt, label in zip(alts, sorted(predicted), strict=True):  # the predicted class's map
+        assert re.search(rf"P\({label}\) [0-9.]+, predicted {label}$", alt), alt
 
 
 def test_predict_skips_bad_images_when_asked(files, tmp_path, capsys):

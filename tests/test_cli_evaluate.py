@@ -98,11 +98,15 @@ def test_evaluate_an_estimator(synthetic):
 def test_train_then_evaluate_the_recommended_recipe(tmp_path, capsys):
     model = tmp_path / "recipe.skxray"
     sample = get_sample_xrays_path()
-    assert main(["train", sample, "--out", str(model), "--seeds", "1"]) == 0
+    # Three classes: NORMAL, BACTERIA, VIRUS (demo and evaluate cover two).
+    args = ["train", sample, "--out", str(model), "--seeds", "1", "--target", "subtype"]
+    assert main(args) == 0
     out = capsys.readouterr().out
     assert "200 images" in out and "saved to" in out and f"preset {DEFAULT_PRESET!r}" in out
+    assert "['NORMAL', 'BACTERIA', 'VIRUS']" in out
     card = (tmp_path / "MODEL_CARD.md").read_text()
     assert "not for diagnosis" in card and "200 image files" in card and "Not measured" in card
+    assert "Classes: NORMAL, BACTERIA, VIRUS" in card and "most probable class" in card
     fitted = load(model)
     preprocess = list(RECIPES[DEFAULT_PRESET]["preprocess"])
     assert [name for name, _ in fitted.steps] == ["imagedirloader", *preprocess, "classifier"]
@@ -113,9 +117,11 @@ def test_train_then_evaluate_the_recommended_recipe(tmp_path, capsys):
     assert isinstance(load(other)[-1], InceptionTransferClassifier)
     args = ["evaluate", str(model), sample, "--bootstrap", "20", "--out", str(tmp_path / "ev")]
     assert main([*args, "--card"]) == 0
-    assert "95% CI" in capsys.readouterr().out
+    out = capsys.readouterr().out
+    assert "95% CI" in out and "f1 (macro)" in out and "VIRUS" in out
     card = (tmp_path / "ev" / "MODEL_CARD.md").read_text()
     assert "On 200 held-out images" in card and "![evaluation](evaluation.png)" in card
+    assert "| VIRUS |" in card and "macro averages" in card
 
 
 def test_evaluate_decodes_images_for_an_array_pipeline(tmp_path, capsys):
