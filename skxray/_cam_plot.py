@@ -71,6 +71,9 @@ class HeatmapDisplay:
         Predicted probability of the explained class, shown in the titles.
     y_true : array-like of shape (n,), default=None
     target_names : list of str, default=None
+    explained : array-like of int of shape (n,), default=None
+        Index in ``target_names`` of the class each heatmap and ``proba``
+        are about; ``None``: the last class (PNEUMONIA of a binary model).
     method : str, default=None
         The :func:`cam_explain` method that made the heatmaps, named on the
         colorbar ("Grad-CAM (relative)"); ``None`` says "heatmap".
@@ -94,8 +97,17 @@ class HeatmapDisplay:
     """
 
     def __init__(
-        self, images, heatmaps, *, proba=None, y_true=None, target_names=None, method=None
+        self,
+        images,
+        heatmaps,
+        *,
+        proba=None,
+        y_true=None,
+        target_names=None,
+        method=None,
+        explained=None,
     ):
+        self.explained = explained
         self.images = images
         self.heatmaps = heatmaps
         self.proba = proba
@@ -147,7 +159,9 @@ class HeatmapDisplay:
         """
         final, X = through_pipeline(estimator, X)  # a Pipeline decodes the images once
         heatmaps = cam_explain(final, X, **cam_kwargs)
-        proba = final.predict_proba(X)[:, -1]
+        proba = np.asarray(final.predict_proba(X))
+        explained = _explained_classes(final, proba, cam_kwargs.get("target"))
+        proba = proba[np.arange(len(proba)), explained]
         if images is None:
             images = X
         images = np.asarray(images, dtype=np.float32)
@@ -155,7 +169,13 @@ class HeatmapDisplay:
             images = images / 255.0
         method = cam_kwargs.get("method", "gradcam")
         display = cls(
-            images, heatmaps, proba=proba, y_true=y_true, target_names=target_names, method=method
+            images,
+            heatmaps,
+            proba=proba,
+            y_true=y_true,
+            target_names=target_names,
+            method=method,
+            explained=explained,
         )
         return display.plot()
 
@@ -198,7 +218,11 @@ class HeatmapDisplay:
             )
             title = []
             if self.proba is not None:
-                label = names[-1] if names else "positive"
+                if self.explained is None:
+                    label = names[-1] if names else "positive"
+                else:
+                    k = int(self.explained[i])
+                    label = names[k] if names else f"class {k}"
                 title.append(f"p({label}) = {float(self.proba[i]):.2f}")
             if self.y_true is not None:
                 truth = self.y_true[i]
@@ -218,6 +242,21 @@ class HeatmapDisplay:
         self.colorbar_.ax.tick_params(labelsize=8)
         self.figure_, self.axes_ = fig, axes
         return self
+
+
+def _explained_classes(final, proba, target):
+    """The column of ``proba`` that each heatmap of ``cam_explain(final, X, target=target)``
+    explains: ``target``'s, the predicted class, or the positive class of a binary model."""
+    from ._cam import _call_target, _is_predicted
+
+    n, n_classes = proba.shape
+    if callable(target):
+        return np.asarray(_call_target(target, proba))
+    if _is_predicted(target) or (target is None and n_classes > 2):
+        return proba.argmax(axis=1)
+    if target is None:
+        return np.full(n, n_classes - 1)
+    return np.full(n, list(final.classes_).index(target))
 
 
 def plot_heatmaps(estimator, X, *, y_true=None, target_names=None, **cam_kwargs):

@@ -122,8 +122,7 @@ def scores_from_confusion(confusion):
     confusion = np.asarray(confusion, dtype=float)
     if confusion.ndim != 2 or confusion.shape[0] != confusion.shape[1] or len(confusion) < 2:
         raise ValueError(
-            f"confusion must be a square matrix of at least 2 classes, got shape "
-            f"{confusion.shape}."
+            f"confusion must be a square matrix of at least 2 classes, got shape {confusion.shape}."
         )
     total = confusion.sum()
     per_class = []
