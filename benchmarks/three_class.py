@@ -87,9 +87,8 @@ def main():
     result = {
         "date": date.today().isoformat(),
         "machine": f"{platform.machine()}, {os.cpu_count()} CPU cores, TensorFlow backend",
-        "command": "python benchmarks/three_class.py " + " ".join(
-            f"--{k} {v}" for k, v in (("folds", args.folds), ("epochs", args.epochs))
-        ),
+        "command": "python benchmarks/three_class.py "
+        + " ".join(f"--{k} {v}" for k, v in (("folds", args.folds), ("epochs", args.epochs))),
         "recipe": "recommended_classifier() (default preset), 3 classes",
         "n_images": int(len(images)),
         "class_counts": dict(zip(names, np.bincount(data.target).tolist(), strict=True)),

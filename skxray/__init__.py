@@ -16,7 +16,8 @@ if TYPE_CHECKING:  # for linters and IDEs; at run time, __getattr__ imports on f
     from ._evaluate import EvaluationReport, evaluate
     from ._evaluate_multiclass import MulticlassEvaluationReport
     from ._features import FEATURE_CACHE, FeatureCache, WeightsNotAvailableError
-    from ._io import ImageDirLoader, load_image_folder, patient_id, pneumonia_subtype
+    from ._io import ImageDirLoader, load_image_folder
+    from ._labels import patient_id, pneumonia_subtype
     from ._metrics import TrainingHistoryDisplay, binary_scores, plot_learning_curves
     from ._persist import ModelFileError, load, load_metadata, save
     from ._preprocess import BorderCrop, HistogramEqualizer
@@ -50,8 +51,8 @@ _LAZY = {
     "WeightsNotAvailableError": "._features",
     "ImageDirLoader": "._io",
     "load_image_folder": "._io",
-    "patient_id": "._io",
-    "pneumonia_subtype": "._io",
+    "patient_id": "._labels",
+    "pneumonia_subtype": "._labels",
     "TrainingHistoryDisplay": "._metrics",
     "binary_scores": "._metrics",
     "plot_learning_curves": "._metrics",

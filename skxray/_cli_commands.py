@@ -69,7 +69,7 @@ def evaluate(args):
 
     from . import evaluate as evaluate_model
     from . import load_image_folder, write_model_card
-    from ._io import SUBTYPE_NAMES
+    from ._labels import SUBTYPE_NAMES
 
     out = make_folder(args.out)
     model, metadata = _load_model(args.model)

@@ -107,7 +107,7 @@ def _load_model(path):
 
 def image_files(inputs):
     """The image files among ``inputs``: files as given, folders searched recursively."""
-    from ._decode import IMAGE_EXTENSIONS
+    from ._decode import IMAGE_EXTENSIONS, _is_image_file
 
     files = []
     for item in inputs:
@@ -116,14 +116,14 @@ def image_files(inputs):
             found = sorted(
                 p
                 for p in path.rglob("*")
-                if p.suffix.lower() in IMAGE_EXTENSIONS
-                and not any(part.startswith(".") for part in p.relative_to(path).parts)
+                if not any(part.startswith(".") for part in p.relative_to(path).parts)
                 and p.is_file()
+                and _is_image_file(p)  # a known extension, or DICOM by its marker
             )
             if not found:
                 raise CommandError(
-                    f"folder {path} holds no image files ({', '.join(IMAGE_EXTENSIONS)}), "
-                    "even in its sub-folders"
+                    f"folder {path} holds no image files ({', '.join(IMAGE_EXTENSIONS)} or "
+                    "DICOM), even in its sub-folders"
                 )
             files += found
         elif path.exists():

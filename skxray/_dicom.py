@@ -4,9 +4,9 @@
 its ``DICM`` marker) and calls :func:`read_dicom`, which turns its pixels into
 what a radiologist sees, with pydicom's own functions:
 
-1. the Modality LUT, or Rescale Slope and Intercept (:func:`pydicom.pixels.apply_rescale`);
-2. the VOI LUT, else Window Center and Width (:func:`pydicom.pixels.apply_voi_lut`), else the
-   image's own minimum and maximum, mapped to [0, 1];
+1. the Modality LUT, or Rescale Slope and Intercept (``pydicom.pixels.apply_rescale``);
+2. the VOI LUT (``apply_voi``), else Window Center and Width (``apply_windowing``), else
+   the image's own minimum and maximum, mapped to [0, 1];
 3. MONOCHROME1 inverted, so that bone is bright as in MONOCHROME2.
 
 Values stay float64 until the result is cast to float32, so 16-bit data keeps its
@@ -21,10 +21,11 @@ import numpy as np
 
 from ._decode import ImageLoadError, _check_pixel_count, _describe, _is_dicom_file
 
-INSTALL_HINT = 'pip install "skxray[dicom]"'
+_INSTALL_HINT = 'pip install "skxray[dicom]"'
 _GRAY = ("MONOCHROME1", "MONOCHROME2")
 _COLOR = ("RGB", "YBR_FULL", "YBR_FULL_422")  # pydicom returns all three as RGB
 _LUMA = np.array([0.299, 0.587, 0.114])  # ITU-R 601-2, as Pillow's and OpenCV's gray
+_REQUIRED = ("Rows", "Columns", "BitsAllocated", "BitsStored", "SamplesPerPixel")
 _PIP_NAMES = {"gdcm": "python-gdcm"}  # import name -> pip name, where they differ
 
 
@@ -35,7 +36,7 @@ def _import_pydicom(path):
         import pydicom.pixels
     except ImportError as exc:
         raise ImageLoadError(
-            f"{path}: a DICOM file; reading DICOM needs pydicom: {INSTALL_HINT}."
+            f"{path}: a DICOM file; reading DICOM needs pydicom: {_INSTALL_HINT}."
         ) from exc
     return pydicom
 
@@ -56,8 +57,14 @@ def _check_decodable(path, ds, pydicom):
     """Refuse what skxray does not read: no pixels, several frames, too many, no plugin."""
     if "PixelData" not in ds:
         sop = ds.get("SOPClassUID")
-        kind = f" ({pydicom.uid.UID(sop).name})" if sop else ""
-        raise ImageLoadError(f"{path}: a DICOM object without pixel data{kind}, not an image.")
+        kind = pydicom.uid.UID(sop).name if sop else ""
+        if "Rows" in ds or "Image Storage" in kind:  # pydicom stops quietly at the file's end
+            problem = f"truncated or corrupt DICOM image: {kind or 'an image'} without pixel data"
+        elif kind:
+            problem = f"a DICOM object without pixel data ({kind}), not an image"
+        else:
+            problem = "a DICOM file without pixel data or SOP class: truncated, or not an image"
+        raise ImageLoadError(f"{path}: {problem}.")
     frames = int(ds.get("NumberOfFrames") or 1)
     if frames > 1:
         raise ImageLoadError(
@@ -70,18 +77,22 @@ def _check_decodable(path, ds, pydicom):
             f"{path}: DICOM photometric interpretation {photometric or 'missing'!r} is not "
             f"supported (supported: {', '.join(_GRAY + _COLOR)})."
         )
+    missing = [keyword for keyword in _REQUIRED if ds.get(keyword) is None]
+    if missing:
+        raise ImageLoadError(f"{path}: DICOM image without the tag(s) {', '.join(missing)}.")
     _check_pixel_count(path, int(ds.Columns), int(ds.Rows))
     syntax = ds.file_meta.TransferSyntaxUID
+    named = syntax if syntax.name == str(syntax) else f"{syntax.name} ({syntax})"
     try:
         decoder = pydicom.pixels.get_decoder(syntax)
     except NotImplementedError as exc:
         raise ImageLoadError(
-            f"{path}: DICOM transfer syntax {syntax.name} ({syntax}) is not supported by pydicom."
+            f"{path}: DICOM transfer syntax {named} is not supported by pydicom."
         ) from exc
     if not decoder.is_available:
         raise ImageLoadError(
-            f"{path}: pixel data compressed as {syntax.name} ({syntax}), which no installed "
-            f"pydicom plugin decodes; install one: {_install_hint(decoder)}."
+            f"{path}: pixel data compressed as {named}, which no installed pydicom plugin "
+            f"decodes; install one: {_install_hint(decoder)}."
         )
     return photometric
 
@@ -102,18 +113,26 @@ def _voi(values, ds, pixels):
     return values, values.min(), values.max()
 
 
-def _gray_pixels(ds, array, pixels):
+def _gray_pixels(ds, array, pixels, photometric):
     """Modality then VOI step of a MONOCHROME image, as float64 in [0, 1] with bone bright."""
     values = pixels.apply_rescale(array, ds)
     values, black, white = _voi(np.asarray(values, dtype=np.float64), ds, pixels)
     values = np.asarray(values, dtype=np.float64)
-    if white == black:
-        scaled = np.zeros_like(values)
-    else:
-        scaled = (values - black) / (float(white) - float(black))
-    if str(ds.PhotometricInterpretation).strip() == "MONOCHROME1":
+    span = float(white) - float(black)
+    scaled = (values - black) / span if span else values - black  # constant: black (or NaN)
+    if photometric == "MONOCHROME1":
         scaled = 1.0 - scaled  # low values are white in MONOCHROME1
     return scaled
+
+
+def _unit_pixels(path, ds, pydicom, channels):
+    """The pixels of ``ds`` as float64 ``(H, W, 1 or channels)``, about [0, 1]."""
+    photometric = _check_decodable(path, ds, pydicom)
+    array = pydicom.pixels.pixel_array(ds)
+    if photometric in _GRAY:
+        return _gray_pixels(ds, array, pydicom.pixels, photometric)[..., None]
+    array = array / float(2 ** int(ds.BitsStored) - 1)  # RGB: each channel by its bit depth
+    return (array @ _LUMA)[..., None] if channels == 1 else array
 
 
 def read_dicom(path, data, channels):
@@ -158,35 +177,39 @@ def read_dicom(path, data, channels):
            [0.5 , 0.  ]], dtype=float32)
     """
     pydicom = _import_pydicom(path)
-    pixels = pydicom.pixels
     try:
-        ds = pydicom.dcmread(io.BytesIO(data))
-        photometric = _check_decodable(path, ds, pydicom)
-        array = pixels.pixel_array(ds)
-        if photometric in _GRAY:
-            array = _gray_pixels(ds, array, pixels)[..., None]
-        else:
-            array = np.clip(array / float(2 ** int(ds.BitsStored) - 1), 0.0, 1.0)
-            if channels == 1:
-                array = (array @ _LUMA)[..., None]
-        if not np.isfinite(array).all():
-            raise ImageLoadError(f"{path}: DICOM pixels scale to non-finite values.")
-        array = np.clip(array, 0.0, 1.0).astype(np.float32)
+        with np.errstate(all="ignore"):  # overflows give non-finite values, refused below
+            array = _unit_pixels(path, pydicom.dcmread(io.BytesIO(data)), pydicom, channels)
     except ImageLoadError:
         raise
     except Exception as exc:  # pydicom, its plugins and numpy raise many types on bad files
         problem = f"corrupt or unreadable DICOM file ({_describe(exc)})"
         raise ImageLoadError(f"{path}: {problem}.") from exc
-    if array.ndim != 3 or array.shape[-1] not in (1, 3):
+    if array.ndim != 3 or array.shape[-1] not in (1, channels):
         raise ImageLoadError(f"{path}: DICOM pixels of unexpected shape {array.shape}.")
-    return np.repeat(array, 3, axis=-1) if array.shape[-1] != channels else array
+    if not np.isfinite(array).all():
+        raise ImageLoadError(
+            f"{path}: DICOM pixels scale to non-finite values (check Rescale Slope and "
+            "Intercept, and the window)."
+        )
+    array = np.clip(array, 0.0, 1.0).astype(np.float32)
+    return np.repeat(array, channels, axis=-1) if array.shape[-1] != channels else array
 
 
 def dicom_patient_id(path):
     """The PatientID tag of the DICOM file at ``path``, or None.
 
-    Only the header is read. None for files that are not DICOM, cannot be read, or have
-    no PatientID; the decoder reports broken files when their pixels are read.
+    Only the header is read. The decoder reports broken files when their pixels are read.
+
+    Parameters
+    ----------
+    path : str or path-like
+        Any file.
+
+    Returns
+    -------
+    str or None
+        None for a file that is not DICOM, cannot be read, or has no PatientID.
 
     Raises
     ------

@@ -1,7 +1,6 @@
 """Image-folder loading: ``load_image_folder`` and the ``ImageDirLoader`` transformer."""
 
 import os
-import re
 import warnings
 from pathlib import Path
 
@@ -15,8 +14,10 @@ from ._decode import (
     _IMAGE_CONSTRAINTS,
     IMAGE_EXTENSIONS,
     ImageLoadError,
+    _is_image_file,
     decode_image,
 )
+from ._labels import POSITIVE_CLASS, SUBTYPE_NAMES, _patient_group, _subtype_labels
 from ._progress import Progress
 from ._validation import (
     FOLDER_IMAGE_SIZE,
@@ -27,110 +28,12 @@ from ._validation import (
     validate_params,
 )
 
-POSITIVE_CLASS = "PNEUMONIA"
-NEGATIVE_CLASS = "NORMAL"
-SUBTYPE_NAMES = ("NORMAL", "BACTERIA", "VIRUS")
-"""``target_names`` of ``load_image_folder(..., target="subtype")``, in label order."""
-_SUBTYPE_PATTERN = re.compile(r"_(bacteria|virus)_", re.IGNORECASE)
 _FOLDER_CONSTRAINTS = {
     "target": [StrOptions({"folder", "subtype"})],
     "image_size": _IMAGE_CONSTRAINTS["image_size"],
     "color_mode": _IMAGE_CONSTRAINTS["color_mode"],
     "on_error": [StrOptions({"raise", "skip"})],
 }
-_PATIENT_PATTERNS = (
-    re.compile(r"^(person\d+)_"),  # person1946_bacteria_4874.jpeg
-    re.compile(r"(?:^|-)(IM-\d+)-"),  # IM-0115-0001.jpeg, NORMAL2-IM-1427-0001.jpeg
-)
-
-
-def patient_id(path):
-    """Return the patient ID carried by a file name of the Kermany et al. dataset.
-
-    ``person1946_bacteria_4874.jpeg`` gives ``"person1946"``;
-    ``IM-0115-0001.jpeg`` and ``NORMAL2-IM-0115-0001.jpeg`` both give
-    ``"IM-0115"`` (merging them can only make grouped splits stricter).
-    Other names give their stem, so each such image is its own group.
-
-    Parameters
-    ----------
-    path : str or path-like
-        A file path or name.
-
-    Returns
-    -------
-    str
-
-    Examples
-    --------
-    >>> from skxray import patient_id
-    >>> patient_id("train/PNEUMONIA/person1946_bacteria_4874.jpeg")
-    'person1946'
-    >>> patient_id("NORMAL2-IM-1427-0001.jpeg")
-    'IM-1427'
-    """
-    name = os.path.basename(os.fspath(path))
-    for pattern in _PATIENT_PATTERNS:
-        match = pattern.search(name)
-        if match:
-            return match.group(1)
-    return os.path.splitext(name)[0]
-
-
-def pneumonia_subtype(path):
-    """Return ``"BACTERIA"`` or ``"VIRUS"`` from a pneumonia file name of the public dataset.
-
-    The names of Kermany et al.'s pneumonia images carry the subtype:
-    ``person1946_bacteria_4874.jpeg``, ``person1015_virus_1701.jpeg``.
-
-    Parameters
-    ----------
-    path : str or path-like
-        A file path or name.
-
-    Returns
-    -------
-    str or None
-        ``None`` when the name carries no subtype.
-
-    Examples
-    --------
-    >>> from skxray import pneumonia_subtype
-    >>> pneumonia_subtype("PNEUMONIA/person1015_virus_1701.jpeg")
-    'VIRUS'
-    >>> pneumonia_subtype("IM-0115-0001.jpeg") is None
-    True
-    """
-    match = _SUBTYPE_PATTERN.search(os.path.basename(os.fspath(path)))
-    return None if match is None else match.group(1).upper()
-
-
-def _subtype_labels(paths, folder_target, classes, root, on_error, skipped):
-    """Labels NORMAL 0, BACTERIA 1, VIRUS 2 of ``paths`` and the mask of the kept ones."""
-    if sorted(classes) != sorted([NEGATIVE_CLASS, POSITIVE_CLASS]):
-        raise ValueError(
-            f"target='subtype' needs the public layout: class folders {NEGATIVE_CLASS}/ and "
-            f"{POSITIVE_CLASS}/ (the subtype is read from the pneumonia file names); "
-            f"{str(root)!r} has {list(classes)}."
-        )
-    labels = np.zeros(len(paths), dtype=np.int64)
-    ok = np.ones(len(paths), dtype=bool)
-    pneumonia = classes.index(POSITIVE_CLASS)
-    for i, (path, label) in enumerate(zip(paths, folder_target, strict=True)):
-        if label != pneumonia:
-            continue
-        subtype = pneumonia_subtype(path)
-        if subtype is None:
-            ok[i] = False
-            _report(
-                f"{path}: target='subtype' but the file name carries no pneumonia subtype "
-                "(expected '_bacteria_' or '_virus_', as in person1_bacteria_1.jpeg).",
-                on_error,
-                skipped,
-            )
-            continue
-        labels[i] = SUBTYPE_NAMES.index(subtype)
-    return labels, ok
 
 
 def _report(problem, on_error, skipped):
@@ -165,9 +68,10 @@ def _list_class_dir(class_dir, on_error, skipped):
                 skipped,
             )
             continue
-        if not entry.name.lower().endswith(IMAGE_EXTENSIONS):
+        if not _is_image_file(path):  # a known extension, or DICOM by its marker
             _report(
-                f"{path}: unknown extension; expected one of {', '.join(IMAGE_EXTENSIONS)}.",
+                f"{path}: unknown extension; expected one of {', '.join(IMAGE_EXTENSIONS)}, "
+                "or a DICOM file (with 'DICM' at byte 128).",
                 on_error,
                 skipped,
             )
@@ -190,7 +94,9 @@ def load_image_folder(
 ):
     """Load a ``root/<class>/<image>`` folder tree, like ``flow_from_directory``.
 
-    The class of an image is the name of its folder. When a ``PNEUMONIA`` class
+    Files are JPEG, PNG, BMP, TIFF or DICOM (see :func:`decode_image`);
+    DICOM files need no extension. The class of an image is the name of its
+    folder. When a ``PNEUMONIA`` class
     exists it is given label 1 and the other class label 0, so that
     ``scoring="f1"`` scores pneumonia out of the box; otherwise labels follow
     the sorted class names, as in :func:`sklearn.datasets.load_files`. With
@@ -237,7 +143,8 @@ def load_image_folder(
     data : :class:`~sklearn.utils.Bunch`
         ``paths`` (ndarray of str), ``target`` (ndarray of int),
         ``target_names`` (list of str), ``groups`` (ndarray of patient IDs, see
-        :func:`patient_id`), ``skipped`` (list of str, one message a file),
+        :func:`patient_id`; for a DICOM file whose name carries none, its
+        PatientID tag), ``skipped`` (list of str, one message a file),
         ``images`` (only with ``load_images=True``) and ``DESCR``.
 
     Raises
@@ -304,7 +211,9 @@ def load_image_folder(
     labels = np.asarray(labels, dtype=np.int64)
     target_names = list(classes)
     if target == "subtype":
-        labels, named = _subtype_labels(paths, labels, target_names, root, on_error, skipped)
+        labels, named, problems = _subtype_labels(paths, labels, target_names, root)
+        for problem in problems:
+            _report(problem, on_error, skipped)
         paths, labels, target_names = paths[named], labels[named], list(SUBTYPE_NAMES)
 
     images = None
@@ -319,7 +228,7 @@ def load_image_folder(
         paths=paths,
         target=labels,
         target_names=target_names,
-        groups=np.asarray([patient_id(p) for p in paths], dtype=str),
+        groups=np.asarray([_patient_group(p) for p in paths], dtype=str),
         skipped=skipped,
         DESCR=f"Image folder {root}: {len(paths)} images, classes {target_names}.",
     )
@@ -396,6 +305,9 @@ def _dtype_name(dtype):
 
 class ImageDirLoader(ParamsValidated, TransformerMixin, BaseEstimator):
     """Turn image paths into a 4-D array, as the first step of a ``Pipeline``.
+
+    Each path is read by :func:`decode_image`: JPEG, PNG, BMP, TIFF or DICOM
+    (``pip install "skxray[dicom]"``).
 
     The transformer is stateless: ``fit`` learns nothing, so the same paths
     always give the same array, at fit and at predict time alike.
