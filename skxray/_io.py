@@ -345,6 +345,13 @@ class ImageDirLoader(ParamsValidated, TransformerMixin, BaseEstimator):
 
     Notes
     -----
+    ``Pipeline(steps, memory=joblib.Memory(folder))`` (scikit-learn's own
+    caching) stores this step's output: a second fit on the same paths, or a
+    grid search over later steps, reads the images from the cache instead of
+    decoding them. The cache key is the paths and this step's parameters, not
+    the files' contents: clear the cache (``memory.clear()``) when files change
+    in place.
+
     A bad file raises :class:`ImageLoadError` naming it. A transformer cannot
     drop samples without misaligning ``y``, so filter bad files beforehand
     with ``load_image_folder(..., check_images=True, on_error="skip")``.

@@ -101,6 +101,43 @@ def test_resize_modes(tmp_path, resize):
         assert out[11:19].min() == pytest.approx(1.0)
 
 
+@pytest.fixture(scope="module")
+def large_jpeg(tmp_path_factory):
+    """A 1600 x 1280 X-ray-like JPEG with fine detail (a real image, enlarged, plus grain)."""
+    path = tmp_path_factory.mktemp("large") / "large.jpeg"
+    small = Image.open(load_sample_xrays(load_images=False).paths[0]).convert("L")
+    big = np.asarray(small.resize((1600, 1280), Image.BICUBIC), np.float32)
+    big += np.random.default_rng(0).normal(0, 12, big.shape)  # detail a reduced decode loses
+    Image.fromarray(np.clip(big, 0, 255).astype(np.uint8)).save(path, quality=92)
+    return path
+
+
+@pytest.mark.parametrize("size, factor", [(100, 8), (128, 4), (224, 2), (600, 1)])
+@pytest.mark.parametrize("color_mode", ["grayscale", "rgb"])
+def test_large_jpeg_decoded_at_reduced_scale_within_bound(
+    large_jpeg, monkeypatch, size, factor, color_mode
+):
+    # 1600 x 1280 to 100: 1/8 keeps 200 x 160 >= 1.5 x 100; to 128, 160 < 192 so 1/4.
+    assert skxray._decode._jpeg_reduction(1600, 1280, (size, size)) == factor
+    flags = []
+    imdecode = skxray._decode.cv2.imdecode
+
+    def spy(buffer, flag):
+        flags.append(flag)
+        return imdecode(buffer, flag)
+
+    monkeypatch.setattr(skxray._decode.cv2, "imdecode", spy)
+    reduced = decode_image(large_jpeg, size, color_mode=color_mode)
+    monkeypatch.setattr(skxray._decode, "REDUCED_DECODING_MARGIN", np.inf)
+    full = decode_image(large_jpeg, size, color_mode=color_mode)
+    expected = {1: 0, 2: 16, 4: 32, 8: 64}[factor]  # OpenCV's IMREAD_REDUCED_* bits
+    assert flags[0] & 0b1110000 == expected and flags[1] & 0b1110000 == 0
+    assert reduced.shape == full.shape == (size, size, 3 if color_mode == "rgb" else 1)
+    # The bound stated in REDUCED_DECODING_MARGIN's docs: mean absolute difference <= 0.015.
+    assert np.abs(reduced - full).mean() <= 0.015
+    assert decode_image(large_jpeg).shape == (1280, 1600, 1)  # no size: full decoding
+
+
 def test_decode_rejects_bad_parameters(tmp_path):
     with pytest.raises(InvalidParameterError, match="'color_mode' parameter of decode_image"):
         decode_image(tmp_path / "x.png", color_mode="cmyk")
@@ -453,3 +490,46 @@ def test_loader_reports_decoding_progress(capsys):
     assert capsys.readouterr().out.startswith("decoding images: 5/5 in ")
     ImageDirLoader(16).transform(paths)
     assert capsys.readouterr().out == ""
+
+
+def _flatten(X):
+    return X.reshape(len(X), -1)
+
+
+def test_pipeline_memory_caches_the_decoded_images(tmp_path, monkeypatch):
+    # scikit-learn's own caching: Pipeline(memory=...) stores ImageDirLoader's output, so a
+    # second fit (or a grid search over later steps) does not decode again.
+    from sklearn.base import clone
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.preprocessing import FunctionTransformer
+
+    import skxray._io
+
+    data = load_sample_xrays(load_images=False)
+    decoded = []
+    decode_many = skxray._io._decode_many
+
+    def spy(paths, *args, **kwargs):
+        decoded.append(len(paths))
+        return decode_many(paths, *args, **kwargs)
+
+    monkeypatch.setattr(skxray._io, "_decode_many", spy)
+    steps = [
+        ("load", ImageDirLoader(16)),
+        ("flat", FunctionTransformer(_flatten)),
+        ("clf", LogisticRegression(C=0.01)),
+    ]
+    pipe = Pipeline(steps, memory=str(tmp_path / "cache"))
+    first = pipe.fit(data.paths, data.target).predict_proba(data.paths[:5])
+    assert decoded == [200, 5]
+    again = clone(pipe).fit(data.paths, data.target)  # a new fit: loaded from the cache
+    assert decoded == [200, 5]
+    np.testing.assert_array_equal(again.predict_proba(data.paths[:5]), first)
+    assert decoded == [200, 5, 5]  # predict is not cached: new images every time
+    clone(pipe).set_params(load__image_size=20).fit(data.paths, data.target)
+    assert decoded == [200, 5, 5, 200]  # other parameters: decoded again
+    # A cache folder that cannot be used: the error names it.
+    blocker = tmp_path / "file"
+    blocker.write_text("not a folder")
+    with pytest.raises(OSError, match=str(blocker)):
+        clone(pipe).set_params(memory=str(blocker)).fit(data.paths, data.target)
