@@ -1,5 +1,6 @@
 """Test configuration shared by the test suite and the doctests."""
 
+import importlib.util
 import os
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
@@ -8,3 +9,6 @@ os.environ.setdefault("KERAS_HOME", os.path.join(os.path.dirname(__file__), ".ke
 import matplotlib
 
 matplotlib.use("Agg")
+
+# The examples of skxray/_parallel.py start a Dask cluster: skipped without the [dask] extra.
+collect_ignore = [] if importlib.util.find_spec("distributed") else ["skxray/_parallel.py"]

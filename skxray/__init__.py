@@ -17,8 +17,10 @@ if TYPE_CHECKING:  # for linters and IDEs; at run time, __getattr__ imports on f
     from ._evaluate_multiclass import MulticlassEvaluationReport
     from ._features import FEATURE_CACHE, FeatureCache, WeightsNotAvailableError
     from ._io import ImageDirLoader, load_image_folder
+    from ._streaming import ImageStream
     from ._labels import patient_id, pneumonia_subtype
     from ._metrics import TrainingHistoryDisplay, binary_scores, plot_learning_curves
+    from ._parallel import limit_worker_threads
     from ._persist import ModelFileError, load, load_metadata, save
     from ._preprocess import BorderCrop, HistogramEqualizer
     from ._recipe import RECIPES, recommended_classifier
@@ -50,12 +52,14 @@ _LAZY = {
     "FeatureCache": "._features",
     "WeightsNotAvailableError": "._features",
     "ImageDirLoader": "._io",
+    "ImageStream": "._streaming",
     "load_image_folder": "._io",
     "patient_id": "._labels",
     "pneumonia_subtype": "._labels",
     "TrainingHistoryDisplay": "._metrics",
     "binary_scores": "._metrics",
     "plot_learning_curves": "._metrics",
+    "limit_worker_threads": "._parallel",
     "ModelFileError": "._persist",
     "load": "._persist",
     "load_metadata": "._persist",
@@ -80,6 +84,7 @@ __all__ = [
     "HistogramEqualizer",
     "IMAGE_EXTENSIONS",
     "ImageDirLoader",
+    "ImageStream",
     "ImageLoadError",
     "ModelFileError",
     "RECIPES",
@@ -96,6 +101,7 @@ __all__ = [
     "evaluate",
     "load",
     "load_image_folder",
+    "limit_worker_threads",
     "model_card",
     "load_metadata",
     "overlay_heatmap",

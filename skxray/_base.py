@@ -1,6 +1,5 @@
 """The scikeras-based base class shared by skxray's image classifiers."""
 
-import contextlib
 import sys
 from collections.abc import Mapping
 
@@ -21,6 +20,8 @@ from sklearn.utils.validation import check_is_fitted
 from ._augment import XrayAugmenter
 from ._callbacks import EpochScores, count_metrics
 from ._losses import SparseCategoricalCrossentropyWithSmoothing
+from ._seeding import _keep_op_determinism, _seeded_keras
+from ._streaming import ImageStream, StreamBatches
 from ._tta import translated_views
 from ._validation import (
     InvalidParameterError,
@@ -99,27 +100,6 @@ def document_training_parameters(cls):
         raise AssertionError(f"{cls.__name__}'s docstring lacks {marker.strip()}")
     cls.__doc__ = cls.__doc__.replace(marker, TRAINING_PARAMETERS_DOC)
     return cls
-
-
-@contextlib.contextmanager
-def _keep_op_determinism():
-    """Undo the TensorFlow op determinism that scikeras may leave enabled.
-
-    scikeras 0.13 sets TF_DETERMINISTIC_OPS before asking whether determinism
-    was on, so it believes it was and never turns it off again; later
-    unseeded random ops then fail. Restore the state seen before the call.
-    """
-    try:
-        from tensorflow.python.framework import config
-    except ImportError:  # another backend: scikeras changes nothing
-        yield
-        return
-    was_enabled = config.is_op_determinism_enabled()
-    try:
-        yield
-    finally:
-        if not was_enabled and config.is_op_determinism_enabled():
-            config.disable_op_determinism()
 
 
 class BaseXrayClassifier(ParamsValidated, KerasClassifier):
@@ -211,11 +191,30 @@ class BaseXrayClassifier(ParamsValidated, KerasClassifier):
 
     # ------------------------------------------------------------ validation
     def _validate_data(self, X=None, y=None, reset=False, y_numeric=False):
+        if isinstance(X, ImageStream):  # its shape and dtype, without decoding it
+            if y is not None:
+                _, y = super()._validate_data(None, y, reset=reset, y_numeric=y_numeric)
+            self._check_stream(X, reset)
+            return X, y
         if X is not None:
             X = self._check_images(X)
         return super()._validate_data(X, y, reset=reset, y_numeric=y_numeric)
 
+    def _check_stream(self, X, reset):
+        """Record (fit) or check (predict) the shape and dtype of a stream's images."""
+        if len(X) == 0:
+            raise ValueError("X is an empty ImageStream: at least one image is needed.")
+        if reset:
+            self.X_shape_, self.X_dtype_, self.n_features_in_ = X.shape, X.dtype, X.shape[1]
+        elif X.shape[1:] != self.X_shape_[1:]:
+            raise ValueError(
+                f"X has shape {X.shape[1:]}, but this {type(self).__name__} is expecting X "
+                f"of shape {self.X_shape_[1:]}"
+            )
+
     def _check_images(self, X):
+        if isinstance(X, ImageStream):
+            return X
         if isinstance(X, (list, tuple)) and X and isinstance(X[0], str):
             raise TypeError(
                 f"{type(self).__name__} takes image arrays, not file paths; put an "
@@ -244,8 +243,11 @@ class BaseXrayClassifier(ParamsValidated, KerasClassifier):
         return X
 
     def _model_input(self, X):
-        """User images ``X`` as the fitted network takes them (shape checked against fit)."""
+        """User images ``X`` as the fitted network takes them (shape checked against fit);
+        an :class:`ImageStream` is decoded whole (heatmaps explain a few images)."""
         check_is_fitted(self, "model_")
+        if isinstance(X, ImageStream):
+            X = np.asarray(X)
         X, _ = self._validate_data(X)
         return self.feature_encoder_.transform(X)
 
@@ -301,7 +303,7 @@ class BaseXrayClassifier(ParamsValidated, KerasClassifier):
         return unflatten_params(items=optimizer, params=routed)
 
     def _build_keras_model(self):
-        with _keep_op_determinism():
+        with _keep_op_determinism(), _seeded_keras(self._random_state):
             return super()._build_keras_model()
 
     def _keras_build_fn(self, meta):
@@ -345,6 +347,13 @@ class BaseXrayClassifier(ParamsValidated, KerasClassifier):
         model.compile(optimizer=optimizer, loss=loss, metrics=metrics)
 
     def _predict_raw(self, X, **kwargs):
+        if isinstance(X, ImageStream):  # chunk by chunk, each decoded by the loader's threads
+            check_is_fitted(self, "model_")
+            self._check_stream(X, reset=False)
+            size = max(256, int(self.batch_size))
+            chunks = [np.arange(i, min(i + size, len(X))) for i in range(0, len(X), size)]
+            n_jobs = X.loader.n_jobs
+            return np.concatenate([self._predict_raw(X.read(c, n_jobs), **kwargs) for c in chunks])
         # Prediction is quiet unless predict__verbose asks otherwise.
         kwargs.setdefault("verbose", getattr(self, "predict__verbose", 0))
         shift = self._check_tta_shift()
@@ -411,7 +420,7 @@ class BaseXrayClassifier(ParamsValidated, KerasClassifier):
         validation_data = getattr(self, "_validation_data", None)  # None in partial_fit
         if validation_data is not None:
             X_val, y_val = validation_data
-            X_val = self._model_input(X_val)
+            X_val = X_val if isinstance(X_val, ImageStream) else self._model_input(X_val)
             y_val = self.target_encoder_.transform(np.asarray(y_val))
             return X, y, sample_weight, (X_val, y_val)
         if not self.validation_split:
@@ -449,6 +458,20 @@ class BaseXrayClassifier(ParamsValidated, KerasClassifier):
 
         History is appended to ``history_`` when ``initial_epoch > 0``.
         """
+        if isinstance(X, ImageStream):  # decoded batch by batch by the loader's threads
+            X = StreamBatches(
+                X,
+                y,
+                self.batch_size,
+                sample_weight=sample_weight,
+                seed=self._stream_seed(),
+                workers=X.workers,
+            )
+            y = sample_weight = None
+            kwargs["shuffle"] = False  # StreamBatches shuffles the samples each epoch
+        if validation is not None and isinstance(validation[0], ImageStream):
+            X_val, y_val = validation
+            validation = StreamBatches(X_val, y_val, self.batch_size, workers=X_val.workers)
         kwargs.update(validation_data=validation, validation_split=0.0)
         kwargs.setdefault("verbose", self._keras_verbosity())
         # scikeras' _fit_keras_model trains self.model_ and has no model argument. The
@@ -457,12 +480,21 @@ class BaseXrayClassifier(ParamsValidated, KerasClassifier):
         full = self.model_
         self.model_ = full if model is None else model
         try:
-            with _keep_op_determinism():
+            with (
+                _keep_op_determinism(),
+                _seeded_keras(self._random_state),
+                StreamBatches.reraise(X, validation),
+            ):
                 super()._fit_keras_model(
                     X, y, sample_weight, initial_epoch > 0, epochs, initial_epoch, **kwargs
                 )
         finally:
             self.model_ = full
+
+    def _stream_seed(self):
+        """The seed of a stream's shuffling: from ``random_state``, or fresh when it is None."""
+        seed = self._random_state
+        return int(np.random.SeedSequence().entropy % 2**32) if seed is None else int(seed)
 
     # ------------------------------------------------------------- callbacks
     def _default_callbacks(self):

@@ -332,6 +332,14 @@ class ImageDirLoader(ParamsValidated, TransformerMixin, BaseEstimator):
     verbose : int, default=0
         Report the images decoded so far (``n/total``) on stdout: redrawn in
         place in a terminal, one line per call in a log.
+    stream : bool, default=False
+        Decode nothing in ``transform``: return an :class:`ImageStream`, which
+        the estimators read one batch at a time while they train and predict
+        (``n_jobs`` threads decode the next batches). Memory then stays flat
+        however many images there are. Later ``HistogramEqualizer`` and
+        ``BorderCrop`` steps are applied to each batch. A bad file raises its
+        :class:`ImageLoadError` when its batch is read, so check the files
+        first (``load_image_folder(..., check_images=True)``).
 
     Attributes
     ----------
@@ -370,6 +378,7 @@ class ImageDirLoader(ParamsValidated, TransformerMixin, BaseEstimator):
         **_IMAGE_CONSTRAINTS,
         "dtype": [StrOptions({"float32", "uint8"})],  # checked on the dtype's name
         "verbose": ["verbose"],
+        "stream": ["boolean"],
     }
 
     def __init__(
@@ -382,7 +391,9 @@ class ImageDirLoader(ParamsValidated, TransformerMixin, BaseEstimator):
         dtype="float32",
         n_jobs=None,
         verbose=0,
+        stream=False,
     ):
+        self.stream = stream
         self.image_size = image_size
         self.color_mode = color_mode
         self.resize = resize
@@ -437,10 +448,19 @@ class ImageDirLoader(ParamsValidated, TransformerMixin, BaseEstimator):
 
         Returns
         -------
-        images : ndarray of shape (n_samples, height, width, channels)
+        images : ndarray of shape (n_samples, height, width, channels), or ImageStream
+            An :class:`ImageStream` of the same shape with ``stream=True``.
         """
         self._validate_params()
         paths = self._check_paths(X)
+        if self.stream:
+            from ._streaming import ImageStream
+
+            return ImageStream(paths, self)
+        return self._decode(paths, self.n_jobs, verbose=self.verbose)
+
+    def _decode(self, paths, n_jobs, verbose=0):
+        """Decode ``paths`` (checked) with this loader's settings; raise on a bad file."""
         images, _ = _decode_many(
             paths,
             check_image_size(self.image_size, "image_size", type(self).__name__),
@@ -450,8 +470,8 @@ class ImageDirLoader(ParamsValidated, TransformerMixin, BaseEstimator):
             np.dtype(self.dtype),
             "raise",
             [],
-            self.n_jobs,
-            verbose=self.verbose,
+            n_jobs,
+            verbose=verbose,
         )
         return images
 

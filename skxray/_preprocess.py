@@ -7,6 +7,7 @@ import numpy as np
 from scipy.sparse import issparse
 from sklearn.base import BaseEstimator, TransformerMixin
 
+from ._streaming import ImageStream
 from ._validation import Interval, ParamsValidated, StrOptions, integer, real
 
 
@@ -62,7 +63,8 @@ class _ImageTransformer(ParamsValidated, TransformerMixin, BaseEstimator):
             The transformer.
         """
         self._validate_params()
-        X = self._check_images(X)
+        if not isinstance(X, ImageStream):  # a stream is checked batch by batch, when read
+            X = self._check_images(X)
         self.n_features_in_ = X.shape[1]
         return self
 
@@ -159,6 +161,8 @@ class HistogramEqualizer(_ImageTransformer):
             float64, any other type becomes float32).
         """
         self._validate_params()
+        if isinstance(X, ImageStream):  # applied to each batch as it is read
+            return X.then(self)
         X = self._check_images(X)
         is_uint8 = X.dtype == np.uint8
         dtype = X.dtype if X.dtype in (np.float32, np.float64) else np.dtype(np.float32)
@@ -234,6 +238,8 @@ class BorderCrop(_ImageTransformer):
         cropped : ndarray of the same shape and dtype (float16 becomes float32)
         """
         self._validate_params()
+        if isinstance(X, ImageStream):  # applied to each batch as it is read
+            return X.then(self)
         X = self._check_images(X)
         height, width = X.shape[1:3]
         top, left = int(round(self.fraction * height)), int(round(self.fraction * width))

@@ -4,9 +4,11 @@ import numbers
 import os
 
 import keras
+import numpy as np
 
 from ._base import BaseXrayClassifier, document_training_parameters
 from ._features import FEATURE_CACHE, base_key, resolve_weights
+from ._streaming import ImageStream
 from ._validation import INCEPTION_INPUT_SIZE, StrOptions, integer, real
 
 MIN_INPUT_SIZE = 75
@@ -198,6 +200,14 @@ class InceptionTransferClassifier(BaseXrayClassifier):
         """The frozen base's pooled features of ``X``, through the cache; with ``verbose``,
         Keras reports the featurisation of the images not cached yet."""
         model = keras.Model(self.model_.inputs[0], self.model_.get_layer("head_pool").output)
+        if isinstance(X, ImageStream):  # a chunk at a time: features are small, images not
+            size = max(256, int(self.batch_size))
+            return np.concatenate(
+                [
+                    self._features(X.read(np.arange(i, min(i + size, len(X))), X.workers))
+                    for i in range(0, len(X), size)
+                ]
+            )
         return FEATURE_CACHE.get_or_compute(
             self._cache_key(),
             X,

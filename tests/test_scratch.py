@@ -1,6 +1,10 @@
 """ScratchCNNClassifier and XrayAugmenter as scikit-learn estimators."""
 
 import pickle
+import random
+import threading
+import time
+from concurrent.futures import ThreadPoolExecutor
 
 import joblib
 import keras
@@ -148,6 +152,33 @@ def test_same_random_state_same_predictions(synthetic):
     np.testing.assert_array_equal(first, second)
     other = ScratchCNNClassifier(**{**params, "random_state": 1}).fit(X, y).predict_proba(X)
     assert not np.array_equal(first, other)
+
+
+@pytest.mark.graph
+def test_same_random_state_in_a_worker_thread_while_another_draws(synthetic):
+    # A Dask worker fits in a task thread while its event loop thread draws from Python's
+    # global `random` (dask.sizeof samples with random.sample); Keras' default seeds
+    # must not depend on that.
+    X, y = synthetic.images[:48], synthetic.target[:48]
+    params = {**FAST, "epochs": 1}
+    expected = ScratchCNNClassifier(**params).fit(X, y).predict_proba(X)
+    stop = threading.Event()
+
+    def draw():
+        while not stop.is_set():
+            random.random()
+            time.sleep(1e-4)
+
+    drawing = threading.Thread(target=draw)
+    drawing.start()
+    try:
+        with ThreadPoolExecutor(max_workers=1) as pool:
+            for _ in range(2):  # twice in the same thread, as on a worker
+                fit = pool.submit(lambda: ScratchCNNClassifier(**params).fit(X, y))
+                np.testing.assert_array_equal(fit.result().predict_proba(X), expected)
+    finally:
+        stop.set()
+        drawing.join()
 
 
 # ------------------------------------------------------------------ augmentation
