@@ -63,10 +63,13 @@ class ImageStream:
 
     @property
     def shape(self):
+        """``(n_images, height, width, channels)`` of a full read (one image is decoded to
+        learn it, once)."""
         return (len(self.paths), *self._sample().shape[1:])
 
     @property
     def dtype(self):
+        """The dtype of a read."""
         return self._sample().dtype
 
     def __len__(self):

@@ -1,5 +1,7 @@
 """Training and predicting from file paths streamed batch by batch (ImageDirLoader(stream=True))."""
 
+import shutil
+
 import numpy as np
 import pytest
 from sklearn.model_selection import GroupKFold, cross_val_score
@@ -116,12 +118,16 @@ def test_cross_validation_splits_a_stream(sample):
     assert scores.shape == (2,) and np.all((scores >= 0) & (scores <= 1))
 
 
-def test_a_bad_file_in_a_stream_is_named_when_read(sample, tmp_path):
+def test_a_file_gone_after_listing_is_named_when_read(sample, tmp_path):
     rows = np.r_[0:20, 180:200]  # both classes
     paths = list(sample.paths[rows])
-    bad = tmp_path / "broken.jpeg"
-    bad.write_bytes(b"not a jpeg")
-    paths[7] = str(bad)
+    gone = tmp_path / "gone.jpeg"
+    shutil.copy(paths[7], gone)
+    paths[7] = str(gone)
     pipe = make_pipeline(ImageDirLoader(24, stream=True), ScratchCNNClassifier(**CNN))
-    with pytest.raises(ImageLoadError, match="broken.jpeg"):
+    stream = pipe[0].fit_transform(paths)  # listed, nothing decoded
+    gone.unlink()
+    with pytest.raises(ImageLoadError, match=r"gone.jpeg: cannot read file"):
+        pipe[-1].fit(stream, sample.target[rows])
+    with pytest.raises(ImageLoadError, match=r"gone.jpeg: cannot read file"):
         pipe.fit(paths, sample.target[rows])
