@@ -2,6 +2,7 @@
 
 import shutil
 
+import keras
 import numpy as np
 import pytest
 from sklearn.model_selection import GroupKFold, cross_val_score
@@ -106,8 +107,16 @@ def test_stream_with_validation_weights_and_test_time_augmentation(sample):
     assert len(clf.history_["val_loss"]) == 2 and len(clf.history_["val_f1"]) == 2
     arrays = np.asarray(stream)
     np.testing.assert_allclose(clf.predict_proba(stream), clf.predict_proba(arrays), atol=1e-6)
+
+
+@pytest.mark.skipif(
+    keras.backend.backend() == "jax", reason="Grad-CAM needs TensorFlow or torch gradients"
+)
+def test_heatmaps_of_a_stream(sample):
+    stream = ImageDirLoader(24, stream=True).transform(sample.paths[95:105])
+    clf = ScratchCNNClassifier(**{**CNN, "epochs": 1}).fit(stream, sample.target[95:105])
     maps = cam_explain(clf, stream[:3])
-    np.testing.assert_allclose(maps, cam_explain(clf, arrays[:3]), atol=1e-6)
+    np.testing.assert_allclose(maps, cam_explain(clf, np.asarray(stream)[:3]), atol=1e-6)
 
 
 def test_cross_validation_splits_a_stream(sample):
