@@ -131,8 +131,9 @@ def test_cache_is_keyed_by_base_configuration(synthetic):
     InceptionTransferClassifier(**{**TINY, "random_state": 1}).fit(X, y)  # other random base
     assert FEATURE_CACHE.n_computed == 3 * len(X)
     InceptionTransferClassifier(**{**TINY, "random_state": None}).fit(X, y)
-    InceptionTransferClassifier(**TINY, augmenter=XrayAugmenter()).fit(X, y)
+    augmented = InceptionTransferClassifier(**TINY, augmenter=XrayAugmenter()).fit(X, y)
     assert FEATURE_CACHE.n_computed == 3 * len(X)  # neither may use the cache
+    assert "random_rotation" in [layer.name for layer in augmented.model_.layers]
 
 
 @pytest.mark.slow
@@ -162,9 +163,8 @@ def test_sklearn_behaviour(synthetic, tmp_path):
     np.testing.assert_array_equal(same_seed.predict_proba(X[:6]), proba)
     assert clone(clf).get_params() == clf.get_params()
     # TunedThresholdClassifierCV and CalibratedClassifierCV wrap the shared base class;
-    # test_scratch.py::test_threshold_tuning_and_calibration_wrap_it covers them.
-    augmented = InceptionTransferClassifier(**TINY, augmenter=XrayAugmenter()).fit(X, y)
-    assert "random_rotation" in [layer.name for layer in augmented.model_.layers]
+    # test_scratch.py::test_threshold_tuning_and_calibration_wrap_it covers them. The
+    # augmented network: test_cache_is_keyed_by_base_configuration.
 
 
 # ----------------------------------------------------------------- weights
