@@ -17,7 +17,6 @@ if TYPE_CHECKING:  # for linters and IDEs; at run time, __getattr__ imports on f
     from ._evaluate_multiclass import MulticlassEvaluationReport
     from ._features import FEATURE_CACHE, FeatureCache, WeightsNotAvailableError
     from ._io import ImageDirLoader, load_image_folder
-    from ._streaming import ImageStream
     from ._labels import patient_id, pneumonia_subtype
     from ._metrics import TrainingHistoryDisplay, binary_scores, plot_learning_curves
     from ._parallel import limit_worker_threads
@@ -26,6 +25,7 @@ if TYPE_CHECKING:  # for linters and IDEs; at run time, __getattr__ imports on f
     from ._recipe import RECIPES, recommended_classifier
     from ._scratch import ScratchCNNClassifier
     from ._show_versions import show_versions
+    from ._streaming import ImageStream
     from ._transfer import InceptionTransferClassifier
 
 # Each public name and the private module that defines it. They are imported on first

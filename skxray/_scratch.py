@@ -2,7 +2,8 @@
 
 import keras
 
-from ._base import BaseXrayClassifier, document_training_parameters
+from ._base import BaseXrayClassifier
+from ._training_doc import document_training_parameters
 from ._validation import PerBlock, StrOptions, integer, invalid, real
 
 PRESETS = {

@@ -6,9 +6,10 @@ import os
 import keras
 import numpy as np
 
-from ._base import BaseXrayClassifier, document_training_parameters
+from ._base import BaseXrayClassifier
 from ._features import FEATURE_CACHE, base_key, resolve_weights
 from ._streaming import ImageStream
+from ._training_doc import document_training_parameters
 from ._validation import INCEPTION_INPUT_SIZE, StrOptions, integer, real
 
 MIN_INPUT_SIZE = 75
