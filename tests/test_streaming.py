@@ -140,3 +140,18 @@ def test_a_file_gone_after_listing_is_named_when_read(sample, tmp_path):
         pipe[-1].fit(stream, sample.target[rows])
     with pytest.raises(ImageLoadError, match=r"gone.jpeg: cannot read file"):
         pipe.fit(paths, sample.target[rows])
+
+
+def test_inception_featurises_a_stream_chunk_by_chunk(sample):
+    from skxray import InceptionTransferClassifier
+
+    rows = np.r_[0:10, 190:200]
+    stream = ImageDirLoader(32, stream=True).transform(sample.paths[rows])
+    tiny = dict(weights=None, input_size=75, head_units=8, epochs=1, random_state=0)
+    on_stream = InceptionTransferClassifier(**tiny).fit(stream, sample.target[rows])
+    arrays = np.asarray(stream)
+    on_arrays = InceptionTransferClassifier(**tiny).fit(arrays, sample.target[rows])
+    # The bottleneck stage trains the head on the same features, in the same order.
+    np.testing.assert_allclose(
+        on_stream.predict_proba(stream), on_arrays.predict_proba(arrays), atol=1e-5
+    )
