@@ -55,7 +55,10 @@ print(report)
 # Rows: one held-out image of each true class. Columns: the Grad-CAM heatmap of
 # each class (``target=0, 1, 2``), with its predicted probability. Each map is
 # scaled to its own maximum, so compare regions within a map, not colours
-# across maps.
+# across maps; a blank map means no positive evidence for that class (Grad-CAM
+# keeps positive contributions only). Heat on the image border or on the side
+# markers rather than on the lungs is a shortcut: measure it with
+# :func:`~skxray.shortcut_audit` before trusting a model.
 pick = [test[data.target[test] == k][0] for k in range(3)]
 images = data.images[pick]
 proba = clf.predict_proba(images)
