@@ -288,10 +288,8 @@ class BaseXrayClassifier(ParamsValidated, KerasClassifier):
         if isinstance(X, ImageStream):  # chunk by chunk, each decoded by the loader's threads
             check_is_fitted(self, "model_")
             self._check_stream(X, reset=False)
-            size = max(256, int(self.batch_size))
-            chunks = [np.arange(i, min(i + size, len(X))) for i in range(0, len(X), size)]
-            n_jobs = X.loader.n_jobs
-            return np.concatenate([self._predict_raw(X.read(c, n_jobs), **kwargs) for c in chunks])
+            chunks = X.read_chunks(max(256, int(self.batch_size)), X.workers)
+            return np.concatenate([self._predict_raw(chunk, **kwargs) for chunk in chunks])
         # Prediction is quiet unless predict__verbose asks otherwise.
         kwargs.setdefault("verbose", getattr(self, "predict__verbose", 0))
         shift = self._check_tta_shift()

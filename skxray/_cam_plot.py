@@ -246,17 +246,11 @@ class HeatmapDisplay:
 
 def _explained_classes(final, proba, target):
     """The column of ``proba`` that each heatmap of ``cam_explain(final, X, target=target)``
-    explains: ``target``'s, the predicted class, or the positive class of a binary model."""
-    from ._cam import _call_target, _is_predicted
+    explains, by :func:`cam_explain`'s own target rule."""
+    from ._cam import _target_rule
 
-    n, n_classes = proba.shape
-    if callable(target):
-        return np.asarray(_call_target(target, proba))
-    if _is_predicted(target) or (target is None and n_classes > 2):
-        return proba.argmax(axis=1)
-    if target is None:
-        return np.full(n, n_classes - 1)
-    return np.full(n, list(final.classes_).index(target))
+    rule = _target_rule(final, target, proba.shape[1])
+    return np.asarray(rule(proba)) if callable(rule) else np.full(len(proba), rule)
 
 
 def plot_heatmaps(estimator, X, *, y_true=None, target_names=None, **cam_kwargs):

@@ -4,19 +4,11 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from ._evaluate import _SCORES, bootstrap_intervals
 from ._metrics import _PER_CLASS_SCORES, probability_score, scores_from_confusion
 from ._validation import invalid
 
-MACRO_SCORES = (
-    "f1",
-    "precision",
-    "sensitivity",
-    "specificity",
-    "roc_auc",
-    "average_precision",
-    "accuracy",
-    "balanced_accuracy",
-)
+MACRO_SCORES = (*_SCORES, "balanced_accuracy")
 """The scores of :class:`MulticlassEvaluationReport`: macro averages, and accuracy."""
 PER_CLASS_SCORES = (*_PER_CLASS_SCORES, "roc_auc")
 """The one-vs-rest scores of each class."""
@@ -198,8 +190,6 @@ def evaluate_multiclass_scores(
     -------
     report : MulticlassEvaluationReport
     """
-    from ._evaluate import bootstrap_intervals
-
     y_score = np.asarray(y_score, dtype=float)
     y_true = np.asarray(y_true)
     if y_score.ndim != 2 or y_score.shape[1] < 3 or y_true.shape != (len(y_score),):

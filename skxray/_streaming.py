@@ -117,6 +117,11 @@ class ImageStream:
             images = step.transform(images)
         return images
 
+    def read_chunks(self, size, n_jobs=1):
+        """Yield the decoded images ``size`` at a time, in order (see :meth:`read`)."""
+        for start in range(0, len(self), size):
+            yield self.read(np.arange(start, min(start + size, len(self))), n_jobs)
+
     def __array__(self, dtype=None, copy=None):
         images = self.read(n_jobs=self.loader.n_jobs)
         return images if dtype is None else images.astype(dtype, copy=False)

@@ -202,13 +202,8 @@ class InceptionTransferClassifier(BaseXrayClassifier):
         Keras reports the featurisation of the images not cached yet."""
         model = keras.Model(self.model_.inputs[0], self.model_.get_layer("head_pool").output)
         if isinstance(X, ImageStream):  # a chunk at a time: features are small, images not
-            size = max(256, int(self.batch_size))
-            return np.concatenate(
-                [
-                    self._features(X.read(np.arange(i, min(i + size, len(X))), X.workers))
-                    for i in range(0, len(X), size)
-                ]
-            )
+            chunks = X.read_chunks(max(256, int(self.batch_size)), X.workers)
+            return np.concatenate([self._features(chunk, verbose) for chunk in chunks])
         return FEATURE_CACHE.get_or_compute(
             self._cache_key(),
             X,
