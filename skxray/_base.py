@@ -298,6 +298,25 @@ class BaseXrayClassifier(ParamsValidated, KerasClassifier):
         views = translated_views(self._check_images(X), float(shift))
         return np.mean([self._predict_once(view, **kwargs) for view in views], axis=0)
 
+    def predict_proba(self, X, **kwargs):
+        """Class probabilities of images ``X``.
+
+        Parameters
+        ----------
+        X : ndarray of shape (n_samples, height, width[, channels])
+            Images, as at fit; one image is ``X[:1]``.
+        **kwargs : dict
+            Passed to ``keras.Model.predict``.
+
+        Returns
+        -------
+        proba : ndarray of shape (n_samples, n_classes)
+            Columns in the order of ``classes_``, also for a single image.
+        """
+        proba = super().predict_proba(X, **kwargs)
+        # scikeras 0.13 squeezes its output, so one image came back as (n_classes,).
+        return np.asarray(proba).reshape(-1, len(self.classes_))
+
     def _check_tta_shift(self):
         # Checked again at predict: set_params may change it after fit.
         name = "tta_shift"
