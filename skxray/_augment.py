@@ -134,61 +134,33 @@ class XrayAugmenter(ParamsValidated, BaseEstimator):
         )
 
     def build_layers(self, seed=None):
-        """Return the Keras random-preprocessing layers for these settings.
+        """Return the Keras layer that applies these transforms.
 
         Parameters
         ----------
         seed : int, default=None
-            Base seed; layer ``i`` gets ``seed + i``.
+            Seed of the layer's random draws.
 
         Returns
         -------
         layers : list of keras.layers.Layer
-            Active only when called with ``training=True``.
+            One :class:`AffineAugmentation` (empty when every range is 0):
+            active only when called with ``training=True``.
         """
         self._validate_params()
-
-        def next_seed():
-            return None if seed is None else seed + len(layers)
-
-        geometry = {"fill_mode": self.fill_mode, "fill_value": 0.0}
-        layers = []
-        if self.rotation_range:
-            layers.append(
-                keras.layers.RandomRotation(
-                    self.rotation_range / 360.0, seed=next_seed(), **geometry
-                )
-            )
-        if self.width_shift_range or self.height_shift_range:
-            layers.append(
-                keras.layers.RandomTranslation(
-                    self.height_shift_range, self.width_shift_range, seed=next_seed(), **geometry
-                )
-            )
-        if self.shear_range:
-            factor = math.tan(math.radians(self.shear_range))
-            layers.append(
-                keras.layers.RandomShear(
-                    x_factor=factor, y_factor=0.0, seed=next_seed(), **geometry
-                )
-            )
-        if self.zoom_range:
-            layers.append(keras.layers.RandomZoom(self.zoom_range, seed=next_seed(), **geometry))
-        if self.horizontal_flip:
-            layers.append(keras.layers.RandomFlip("horizontal", seed=next_seed()))
-        if self.brightness_range:
-            layers.append(
-                keras.layers.RandomBrightness(
-                    self.brightness_range, value_range=(0, 1), seed=next_seed()
-                )
-            )
-        if self.contrast_range:
-            layers.append(
-                keras.layers.RandomContrast(
-                    self.contrast_range, value_range=(0, 1), seed=next_seed()
-                )
-            )
-        return layers
+        layer = AffineAugmentation(
+            rotation=float(self.rotation_range),
+            shift=(float(self.height_shift_range), float(self.width_shift_range)),
+            shear=math.tan(math.radians(self.shear_range)),
+            zoom=float(self.zoom_range),
+            horizontal_flip=bool(self.horizontal_flip),
+            brightness=float(self.brightness_range),
+            contrast=float(self.contrast_range),
+            fill_mode=self.fill_mode,
+            seed=seed,
+            name="augmentation",
+        )
+        return [layer] if layer.is_active else []
 
     def augment(self, X, random_state=None):
         """Apply one random draw of the transforms, e.g. to preview them.
@@ -217,3 +189,179 @@ class XrayAugmenter(ParamsValidated, BaseEstimator):
             out = layer(out, training=True)
         out = np.clip(keras.ops.convert_to_numpy(out), 0.0, 1.0)
         return out.reshape(X.shape)
+
+
+# Columns of the one uniform draw per image, in [0, 1).
+_ANGLE, _SHIFT_Y, _SHIFT_X, _SHEAR, _SHEAR_SIGN, _ZOOM, _FLIP, _BRIGHT, _CONTRAST = range(9)
+
+
+@keras.saving.register_keras_serializable(package="skxray")
+class AffineAugmentation(keras.layers.Layer):
+    """Random rotation, shift, shear, zoom and flip as one warp, then brightness and contrast.
+
+    Each image gets one 3 × 3 affine matrix, the product of the matrices
+    that Keras' ``RandomRotation``, ``RandomTranslation``, ``RandomShear``,
+    ``RandomZoom`` and ``RandomFlip`` would apply one after the other (with
+    the same conventions and random ranges), and is interpolated once by
+    ``keras.ops.image.affine_transform``: faster than five layers, and
+    blurred once instead of four times. Brightness and contrast follow, as
+    ``RandomBrightness`` and ``RandomContrast`` with ``value_range=(0, 1)``.
+    All the random numbers of a batch come from one draw of the layer's
+    seed generator. Works on the TensorFlow, JAX and torch backends.
+
+    Built by :meth:`XrayAugmenter.build_layers`; not meant to be made by hand.
+
+    Parameters
+    ----------
+    rotation : float
+        Maximum rotation in degrees, either way.
+    shift : tuple of float
+        Maximum (vertical, horizontal) shift as a fraction of the height / width.
+    shear : float
+        Maximum shear factor (the tangent of the shear angle), either way.
+    zoom : float
+        Zoom drawn from ``[1 - zoom, 1 + zoom]``.
+    horizontal_flip : bool
+        Mirror left-right with probability 1/2.
+    brightness : float
+        Maximum brightness change, either way.
+    contrast : float
+        Contrast factor drawn from ``[1 - contrast, 1 + contrast]``.
+    fill_mode : str
+        ``affine_transform``'s fill mode; ``"constant"`` fills 0.
+    seed : int or None
+        Seed of the layer's ``keras.random.SeedGenerator``.
+    **kwargs : dict
+        Passed to ``keras.layers.Layer``.
+    """
+
+    def __init__(
+        self,
+        rotation=0.0,
+        shift=(0.0, 0.0),
+        shear=0.0,
+        zoom=0.0,
+        horizontal_flip=False,
+        brightness=0.0,
+        contrast=0.0,
+        fill_mode="constant",
+        seed=None,
+        **kwargs,
+    ):
+        super().__init__(**kwargs)
+        self.rotation = float(rotation)
+        self.shift = tuple(float(v) for v in shift)
+        self.shear = float(shear)
+        self.zoom = float(zoom)
+        self.horizontal_flip = bool(horizontal_flip)
+        self.brightness = float(brightness)
+        self.contrast = float(contrast)
+        self.fill_mode = fill_mode
+        self.seed = seed
+        self.seed_generator = keras.random.SeedGenerator(seed)
+
+    @property
+    def is_warping(self):
+        """Whether any geometric transform is on."""
+        return bool(self.rotation or any(self.shift) or self.shear or self.zoom)
+
+    @property
+    def is_active(self):
+        """Whether the layer changes images at all."""
+        warp = self.is_warping or self.horizontal_flip
+        return bool(warp or self.brightness or self.contrast)
+
+    def draw(self, batch_size):
+        """The random parameters of ``batch_size`` images, each within its range.
+
+        Returns
+        -------
+        params : dict of tensors of shape (batch_size,)
+            ``angle`` (degrees), ``shift_y`` / ``shift_x`` (fractions of the
+            height / width), ``shear`` (factor), ``zoom``, ``flip`` (0 or 1),
+            ``brightness`` (added) and ``contrast`` (factor).
+        """
+        ops = keras.ops
+        u = keras.random.uniform((batch_size, 9), seed=self.seed_generator)
+
+        def spread(column, half_width):  # uniform in [-half_width, half_width)
+            return (2.0 * u[:, column] - 1.0) * half_width
+
+        sign = ops.where(u[:, _SHEAR_SIGN] > 0.5, -1.0, 1.0)
+        flip = ops.cast(u[:, _FLIP] > 0.5, "float32") if self.horizontal_flip else 0.0 * u[:, 0]
+        return {
+            "angle": spread(_ANGLE, self.rotation),
+            "shift_y": spread(_SHIFT_Y, self.shift[0]),
+            "shift_x": spread(_SHIFT_X, self.shift[1]),
+            "shear": spread(_SHEAR, self.shear) * sign,
+            "zoom": 1.0 + spread(_ZOOM, self.zoom),
+            "flip": flip,
+            "brightness": spread(_BRIGHT, self.brightness),
+            "contrast": 1.0 + spread(_CONTRAST, self.contrast),
+        }
+
+    @staticmethod
+    def matrices(params, height, width):
+        """Output-to-input affine matrices ``(batch, 3, 3)``: rotation · shift · shear ·
+        zoom · flip, each as the Keras layer of that name builds it, so that the warp
+        equals those layers applied in that order."""
+        ops = keras.ops
+        angle = params["angle"] * (math.pi / 180.0)
+        ones, zeros = ops.ones_like(angle), ops.zeros_like(angle)
+        cx, cy = (width - 1) / 2.0, (height - 1) / 2.0
+
+        def matrix(a0, a1, a2, b0, b1, b2):
+            rows = [ops.stack([a0, a1, a2], -1), ops.stack([b0, b1, b2], -1)]
+            return ops.stack([*rows, ops.stack([zeros, zeros, ones], -1)], 1)
+
+        cos, sin = ops.cos(angle), ops.sin(angle)
+        rotate = matrix(cos, -sin, cx - cx * cos + cy * sin, sin, cos, cy - cx * sin - cy * cos)
+        shift = matrix(ones, zeros, -params["shift_x"] * width,
+                       zeros, ones, -params["shift_y"] * height)  # fmt: skip
+        shear = matrix(ones, params["shear"], zeros, zeros, ones, zeros)
+        z = params["zoom"]
+        zoom = matrix(z, zeros, cx * (1.0 - z), zeros, z, cy * (1.0 - z))
+        f = params["flip"]
+        flip = matrix(1.0 - 2.0 * f, zeros, f * (width - 1), zeros, ones, zeros)
+        out = rotate
+        for step in (shift, shear, zoom, flip):
+            out = ops.matmul(out, step)
+        return out
+
+    def apply(self, images, params):
+        """Apply drawn parameters to images ``(batch, H, W, C)`` in [0, 1]."""
+        ops = keras.ops
+        dtype = images.dtype
+        if self.is_warping or self.horizontal_flip:
+            height, width = images.shape[1], images.shape[2]
+            transform = ops.reshape(self.matrices(params, height, width), (-1, 9))[:, :8]
+            images = ops.image.affine_transform(
+                images,
+                ops.cast(transform, "float32"),
+                interpolation="bilinear",
+                fill_mode=self.fill_mode,
+                fill_value=0.0,
+            )
+        if self.brightness:
+            delta = ops.reshape(params["brightness"], (-1, 1, 1, 1))
+            images = ops.clip(images + ops.cast(delta, dtype), 0.0, 1.0)
+        if self.contrast:
+            factor = ops.cast(ops.reshape(params["contrast"], (-1, 1, 1, 1)), dtype)
+            mean = ops.mean(images, axis=(1, 2), keepdims=True)
+            images = ops.clip((images - mean) * factor + mean, 0.0, 1.0)
+        return images
+
+    def call(self, images, training=False):
+        if not training or not self.is_active:
+            return images
+        return self.apply(images, self.draw(keras.ops.shape(images)[0]))
+
+    def compute_output_shape(self, input_shape):
+        return input_shape
+
+    def get_config(self):
+        config = super().get_config()
+        names = ("rotation", "shift", "shear", "zoom", "horizontal_flip", "brightness",
+                 "contrast", "fill_mode", "seed")  # fmt: skip
+        config.update({name: getattr(self, name) for name in names})
+        return config

@@ -193,7 +193,7 @@ def test_augmenter_trains_only(synthetic):
     np.testing.assert_allclose(predicted[:, 1], inference, atol=1e-6)
     assert np.abs(training - inference).max() > 1e-3  # transforms act in training mode only
     names = [layer.name for layer in clf.model_.layers]
-    assert "random_rotation" in names
+    assert "augmentation" in names
 
 
 def test_augmenter_is_tunable_and_not_a_pipeline_step(synthetic):
