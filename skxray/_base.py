@@ -22,6 +22,7 @@ from ._callbacks import EpochScores, count_metrics
 from ._losses import SparseCategoricalCrossentropyWithSmoothing
 from ._seeding import _keep_op_determinism, _seeded_keras
 from ._streaming import ImageStream, StreamBatches
+from ._tf_memory import quiet_retracing_warnings, release_traced_gradients
 from ._tta import translated_views
 from ._validation import (
     InvalidParameterError,
@@ -246,6 +247,7 @@ class BaseXrayClassifier(ParamsValidated, KerasClassifier):
 
     def _keras_build_fn(self, meta):
         keras.backend.clear_session()  # drop graphs of earlier fits
+        quiet_retracing_warnings()  # each new model traces its functions once
         n_classes = meta["n_classes_"]
         binary = n_classes == 2
         inputs = keras.Input(shape=meta["X_shape_"][1:], name="image")
@@ -444,6 +446,7 @@ class BaseXrayClassifier(ParamsValidated, KerasClassifier):
                     X, y, sample_weight, initial_epoch > 0, epochs, initial_epoch, **kwargs
                 )
         finally:
+            release_traced_gradients(self.model_)  # else TensorFlow keeps its graphs
             self.model_ = full
 
     def _stream_seed(self):

@@ -434,3 +434,15 @@ def test_allow_list_covers_what_is_saved(saved):
     assert set(found) <= set(TRUSTED_TYPES)
     assert "skxray._scratch.ScratchCNNClassifier" in found
     assert not any(t.startswith(("builtins.", "os.", "keras")) for t in TRUSTED_TYPES)
+
+
+def test_a_model_file_of_an_earlier_release_still_loads():
+    """tests/data/model_926c2fe.skxray was saved by commit 926c2fe (the flat layout, the
+    five-layer augmenter): it loads and predicts as it did then."""
+    here = Path(__file__).parent / "data"
+    expected = json.loads((here / "model_926c2fe.json").read_text())
+    model = skxray.load(here / "model_926c2fe.skxray")
+    paths = [str(Path(get_sample_xrays_path()) / name) for name in expected["images"]]
+    proba = model.predict_proba(paths)
+    assert proba.shape == (4, 2)
+    np.testing.assert_allclose(proba[:, 1], expected["probability_pneumonia"], atol=1e-5)
