@@ -15,6 +15,15 @@ import numpy as np
 _CONV_TYPES = (keras.layers.Conv2D, keras.layers.SeparableConv2D, keras.layers.DepthwiseConv2D)
 _PASS_THROUGH = (keras.layers.Dropout, keras.layers.Activation)
 _LOCAL_POOLING = (keras.layers.MaxPooling2D, keras.layers.AveragePooling2D)
+# Layers that finish a conv layer's output in place: its batch normalisation, activation,
+# residual addition or a named identity (ScratchCNNClassifier's "block<i>_out").
+_FOLLOWERS = (
+    keras.layers.BatchNormalization,
+    keras.layers.Activation,
+    keras.layers.ReLU,
+    keras.layers.Add,
+    keras.layers.Identity,
+)
 
 _GRAPHS = weakref.WeakKeyDictionary()
 """The one cache: model -> {(kind, layer path): graph}, freed with the model.
@@ -127,7 +136,9 @@ def find_layer(model, layer):
 
     The default is the last conv layer or the last concatenation of conv
     branches after it (Inception's ``mixed10``), nested models included;
-    ``path`` is the chain of nested models holding it.
+    without a concatenation, the last of the batch normalisation, activation,
+    residual addition and identity layers that directly follow the last conv
+    (a ResNet block's output). ``path`` is the chain of nested models holding it.
     """
     candidates = _feature_layers(model)
     convs = [(p, c) for p, c in candidates if isinstance(c, _CONV_TYPES)]
@@ -136,7 +147,14 @@ def find_layer(model, layer):
     if layer is None:
         after = candidates[candidates.index(convs[-1]) :]
         merged = [(p, c) for p, c in after if isinstance(c, keras.layers.Concatenate)]
-        return merged[-1] if merged else convs[-1]
+        if merged:
+            return merged[-1]
+        chosen = convs[-1]
+        for found in after[1:]:
+            if not isinstance(found[1], _FOLLOWERS):
+                break
+            chosen = found
+        return chosen
     if isinstance(layer, int):
         return convs[layer]
     for path, candidate in candidates:
