@@ -27,6 +27,7 @@ from skxray import (
     ImageDirLoader,
     ScratchCNNClassifier,
     XrayAugmenter,
+    cam_explain,
     load_image_folder,
     plot_learning_curves,
 )
@@ -443,3 +444,72 @@ def test_tta_shift_is_validated_at_fit_and_predict(fitted, synthetic, shift):
     bad.set_params(tta_shift=shift)
     with pytest.raises(ValueError, match="tta_shift"):
         bad.predict_proba(synthetic.images[:2])
+
+
+# ------------------------------------------------------- modern architectures
+MODERN = dict(epochs=1, batch_size=16, random_state=0)
+
+
+@pytest.mark.parametrize("preset", ["bn-cnn", "resnet"])
+def test_modern_presets_train_predict_and_explain(synthetic, preset):
+    clf = ScratchCNNClassifier(preset, width_multiplier=0.25, **MODERN)
+    clf.fit(synthetic.images, synthetic.target)
+    layers = {layer.name: layer for layer in clf.model_.layers}
+    assert any(isinstance(layer, keras.layers.BatchNormalization) for layer in layers.values())
+    assert "head_pool" in layers and "head_dense" not in layers  # global pooling head
+    assert clf.last_conv_layer_ == "block4_out"
+    assert ("stem" in layers) == (preset == "resnet")
+    assert any(name.endswith("_add") for name in layers) == (preset == "resnet")
+    # width_multiplier=0.25: 16/32/64/128 filters become 4/8/16/32
+    assert layers["block4_conv1"].filters == 32
+    assert clf.predict_proba(synthetic.images[:1]).shape == (1, 2)
+    for method in ("gradcam", "cam"):
+        heat = cam_explain(clf, synthetic.images[:2], method=method)
+        assert heat.shape == (2, *synthetic.images.shape[1:3]) and np.isfinite(heat).all()
+
+
+def test_architecture_parameters_override_the_preset(synthetic):
+    clf = ScratchCNNClassifier(
+        "optimized", conv_filters=(4, 8), kernel_size=3, pool_size=2, batch_norm=True,
+        residual=True, block_depth=2, stem_filters=4, stem_strides=2, head_pooling="max",
+        dense_units=0, **MODERN,
+    )  # fmt: skip
+    clf.fit(synthetic.images, synthetic.target)
+    layers = {layer.name: layer for layer in clf.model_.layers}
+    assert layers["stem"].strides == (2, 2) and layers["stem"].kernel_size == (5, 5)
+    assert {"block1_conv1", "block1_conv2", "block2_conv2", "block2_project"} <= set(layers)
+    assert "block1_project" not in layers  # 4 -> 4 filters: the identity shortcut
+    assert isinstance(layers["head_pool"], keras.layers.GlobalMaxPooling2D)
+    # the report's presets keep their layers and names
+    plain = ScratchCNNClassifier("optimized", **MODERN).fit(synthetic.images, synthetic.target)
+    names = [layer.name for layer in plain.model_.layers]
+    assert "conv_4" in names and "head_flatten" in names and plain.last_conv_layer_ == "conv_4"
+    assert not any("bn" in name for name in names)
+
+
+@pytest.mark.parametrize(
+    "params, match",
+    [
+        ({"block_depth": 0}, "block_depth"),
+        ({"width_multiplier": 0}, "width_multiplier"),
+        ({"stem_filters": -1}, "stem_filters"),
+        ({"batch_norm": "yes"}, "batch_norm"),
+        ({"preset": "resnet50"}, "preset"),
+    ],
+)
+def test_bad_architecture_parameters_are_named(synthetic, params, match):
+    with pytest.raises(ValueError, match=match):
+        ScratchCNNClassifier(**{**MODERN, **params}).fit(synthetic.images, synthetic.target)
+
+
+def test_architecture_is_tunable_by_grid_search(synthetic):
+    search = GridSearchCV(
+        ScratchCNNClassifier("bn-cnn", width_multiplier=0.25, **MODERN),
+        {"residual": [False, True]},
+        cv=2,
+        scoring="f1",
+        error_score="raise",
+    )
+    search.fit(synthetic.images, synthetic.target)
+    assert search.best_params_["residual"] in (False, True)
+    assert len(search.cv_results_["mean_test_score"]) == 2
