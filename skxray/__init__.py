@@ -26,7 +26,7 @@ if TYPE_CHECKING:  # for linters and IDEs; at run time, __getattr__ imports on f
     from ._scratch import ScratchCNNClassifier
     from ._show_versions import show_versions
     from ._streaming import ImageStream
-    from ._transfer import InceptionTransferClassifier
+    from ._transfer import InceptionTransferClassifier, TransferClassifier
 
 # Each public name and the private module that defines it. They are imported on first
 # use (PEP 562), so that `import skxray` and `skxray --help` do not load TensorFlow.
@@ -71,6 +71,7 @@ _LAZY = {
     "ScratchCNNClassifier": "._scratch",
     "show_versions": "._show_versions",
     "InceptionTransferClassifier": "._transfer",
+    "TransferClassifier": "._transfer",
 }
 
 __all__ = [
@@ -92,6 +93,7 @@ __all__ = [
     "ScratchCNNClassifier",
     "ShortcutAudit",
     "TrainingHistoryDisplay",
+    "TransferClassifier",
     "WeightsNotAvailableError",
     "XrayAugmenter",
     "__version__",

@@ -48,6 +48,7 @@ TRUSTED_TYPES = (
     # skxray's estimators, transformers and augmenter
     "skxray._scratch.ScratchCNNClassifier",
     "skxray._transfer.InceptionTransferClassifier",
+    "skxray._transfer.TransferClassifier",
     "skxray._io.ImageDirLoader",
     "skxray._preprocess.HistogramEqualizer",
     "skxray._preprocess.BorderCrop",

@@ -8,7 +8,8 @@ and never removes it. The registered closure holds tensors of the traced trainin
 the step's whole ``FuncGraph``, its branch functions and their function-library entries
 outlive the model: 5 MiB per fit of a tiny network, about 15 MiB per fit of the optimized
 CNN. The gradients are only looked up while the step is traced, so once ``fit`` has returned
-the entries of that model's own graphs can go; entries of other models (other threads) stay.
+the entries of that model's own graphs can go, and so can entries whose variables are
+deleted (their model is gone); entries of other live models (other threads) stay.
 
 The same many short-lived models make TensorFlow warn that a Keras step function "triggered
 tf.function retracing": each new model traces its own functions once, which is not the
@@ -78,7 +79,10 @@ def release_traced_gradients(model):
         graph = _graph_in(entry.get("type")) if isinstance(entry, dict) else None
         if graph is None:
             continue
-        held = {id(v) for v in getattr(_outermost(graph), "variables", ())}
+        try:
+            held = {id(v) for v in getattr(_outermost(graph), "variables", ())}
+        except AssertionError:  # its variables are deleted: its model is gone, so is its use
+            held = mine
         if held & mine:
             registry.pop(name, None)
             released += 1

@@ -1,4 +1,8 @@
-"""InceptionTransferClassifier: Inception-V3 bottleneck features, then fine-tuning."""
+"""Transfer learning from a Keras application: bottleneck features, then fine-tuning.
+
+:class:`TransferClassifier` takes any backbone of :data:`~skxray._backbones.BACKBONES`;
+:class:`InceptionTransferClassifier` is the report's Inception-V3 one, with its defaults.
+"""
 
 import numbers
 import os
@@ -6,6 +10,7 @@ import os
 import keras
 import numpy as np
 
+from ._backbones import BACKBONES, BackbonePreprocessing, load_backbone_weights
 from ._base import BaseXrayClassifier
 from ._features import FEATURE_CACHE, base_key, resolve_weights
 from ._streaming import ImageStream
@@ -17,15 +22,20 @@ N_BLOCKS = 11  # mixed0 ... mixed10
 
 
 @document_training_parameters
-class InceptionTransferClassifier(BaseXrayClassifier):
-    """Transfer learning from Inception-V3, as a scikit-learn classifier.
+class TransferClassifier(BaseXrayClassifier):
+    """Transfer learning from a Keras application, as a scikit-learn classifier.
 
-    The network is ``keras.applications.InceptionV3(include_top=False)``
+    The network is ``keras.applications.<Backbone>(include_top=False)``
     followed by global average pooling and a dense head. Grayscale images are
-    repeated to three channels, resized to ``input_size`` and scaled to
-    [-1, 1], the preprocessing of Inception's ImageNet weights. The graph is
-    built flat (``input_tensor=``), so ``mixed10`` and every other base layer
-    are reachable, e.g. for :func:`cam_explain`.
+    repeated to three channels, resized to ``input_size`` and passed through
+    the backbone's own ``preprocess_input`` (the preprocessing of its ImageNet
+    weights). The graph is built flat (``input_tensor=``), so every base
+    layer is reachable, e.g. for :func:`cam_explain`. Backbones:
+    ``"densenet121"`` (CheXNet's), ``"resnet50"``, ``"efficientnet_b0"``,
+    ``"mobilenet_v3_small"`` and ``"inception_v3"``
+    (:class:`InceptionTransferClassifier` has the report's defaults for it).
+    A small backbone trained from scratch (``weights=None``, ``mode="fine_tune"``
+    with every block unfrozen) is a supported use.
 
     Training schedule:
 
@@ -35,28 +45,37 @@ class InceptionTransferClassifier(BaseXrayClassifier):
        memory (see ``feature_cache``), so a ``GridSearchCV`` over head
        parameters does not push every fold through the base again.
     2. ``mode="fine_tune"`` then unfreezes the top ``n_trainable_blocks``
-       Inception blocks (``mixed10`` down), keeps every BatchNormalization
+       blocks of the backbone (Inception's ``mixed10`` down; a ResNet's or
+       DenseNet's residual or dense blocks; EfficientNet's and MobileNet's
+       inverted-residual blocks), keeps every BatchNormalization
        layer frozen and in inference mode, and trains base top and head
        together for ``fine_tune_epochs`` at ``fine_tune_learning_rate``. (The
        2018 report did the reverse: it unfroze the stem and froze the head.)
 
     Parameters
     ----------
+    backbone : {"densenet121", "resnet50", "efficientnet_b0", \
+            "mobilenet_v3_small", "inception_v3"}, default="densenet121"
+        The ``keras.applications`` model under the head.
     mode : {"bottleneck", "fine_tune"}, default="bottleneck"
         Train the head only, or the head then the top blocks.
     weights : None, "imagenet" or path, default="imagenet"
         Base weights. ``"imagenet"``: Keras' standard download, cached in
         ``~/.keras/models``; when neither is possible the error says which
         file to put where. ``None``: random initialisation. A path: a Keras
-        weights file for ``InceptionV3(include_top=False)``.
-    input_size : int, default=299
-        Side of the square image fed to the base (at least 75).
+        weights file for the backbone with ``include_top=False``.
+    input_size : int, default=None
+        Side of the square image fed to the base; ``None`` takes the
+        backbone's usual size (224; 299 for Inception-V3). At least 32 (75
+        for Inception-V3).
     head_units : int, default=1024
         Units of the hidden dense layer of the head; 0 leaves it out (CAM).
     dropout : float, default=0.5
         Dropout rate before the output layer.
     n_trainable_blocks : int, default=2
-        Inception blocks unfrozen by ``mode="fine_tune"`` (1 to 11).
+        Blocks unfrozen by ``mode="fine_tune"``, from the top (at most the
+        backbone's number of blocks, e.g. 11 for Inception-V3, 16 for
+        ResNet50).
     fine_tune_epochs : int, default=5
         Epochs of the second stage.
     fine_tune_learning_rate : float, default=1e-5
@@ -71,30 +90,36 @@ class InceptionTransferClassifier(BaseXrayClassifier):
     Attributes
     ----------
     model_ : keras.Model
-        The flat network (input, preprocessing, Inception layers, head).
+        The flat network (input, preprocessing, backbone layers, head).
     history_ : dict of list of float
         Both stages, one entry per epoch; ``stage`` holds 1 or 2.
     last_conv_layer_ : str
-        ``"mixed10"``'s last convolution's name, for :func:`cam_explain`.
+        The name of the backbone's last feature layer.
     classes_, n_epochs_, image_shape_ : as for ScratchCNNClassifier.
+
+    See Also
+    --------
+    InceptionTransferClassifier : the report's Inception-V3 classifier.
+    ScratchCNNClassifier : networks trained from scratch.
 
     Examples
     --------
-    >>> from skxray import InceptionTransferClassifier
+    >>> from skxray import TransferClassifier
     >>> from skxray.datasets import make_synthetic_xrays
     >>> data = make_synthetic_xrays(16, 32, random_state=0)
-    >>> clf = InceptionTransferClassifier(weights=None, input_size=75, head_units=8,
-    ...                                   epochs=1, random_state=0)
+    >>> clf = TransferClassifier("mobilenet_v3_small", weights=None, input_size=32,
+    ...                          head_units=8, epochs=1, random_state=0)
     >>> clf.fit(data.images, data.target).predict_proba(data.images[:2]).shape
     (2, 2)
     """
 
     def __init__(
         self,
-        mode="bottleneck",
+        backbone="densenet121",
         *,
+        mode="bottleneck",
         weights="imagenet",
-        input_size=INCEPTION_INPUT_SIZE,
+        input_size=None,
         head_units=1024,
         dropout=0.5,
         n_trainable_blocks=2,
@@ -120,12 +145,13 @@ class InceptionTransferClassifier(BaseXrayClassifier):
 
     _parameter_constraints = {
         **BaseXrayClassifier._parameter_constraints,
+        "backbone": [StrOptions(set(BACKBONES))],
         "mode": [StrOptions({"bottleneck", "fine_tune"})],
         "weights": [None, str, os.PathLike],
-        "input_size": [integer(MIN_INPUT_SIZE, None)],
+        "input_size": [integer(32, None), None],
         "head_units": [integer(0, None)],
         "dropout": [real(0, 1, closed="left")],
-        "n_trainable_blocks": [integer(1, N_BLOCKS)],
+        "n_trainable_blocks": [integer(1, None)],
         "fine_tune_epochs": [integer(0, None)],
         "fine_tune_learning_rate": [real(0, None, closed="neither")],
         "feature_cache": ["boolean"],
@@ -148,27 +174,56 @@ class InceptionTransferClassifier(BaseXrayClassifier):
         self : InceptionTransferClassifier
         """
         self._validate_params()
-        resolve_weights(self.weights)  # fail early and clearly, before any work
+        spec = BACKBONES[self._backbone()]
+        if self._input_size() < spec.min_size:
+            raise ValueError(
+                f"input_size={self._input_size()} is too small for {spec.constructor}: it "
+                f"needs at least {spec.min_size}."
+            )
+        if self._backbone() == "inception_v3":
+            resolve_weights(self.weights)  # fail early and clearly, before any work
         return super().fit(X, y, sample_weight, validation_data=validation_data)
+
+    def _backbone(self):
+        return self.backbone
+
+    def _input_size(self):
+        if self.input_size is None:
+            return BACKBONES[self._backbone()].default_size
+        return int(self.input_size)
 
     # ------------------------------------------------------------- the model
     def _build_network(self, x):
-        size = int(self.input_size)
+        name, size = self._backbone(), self._input_size()
+        spec = BACKBONES[name]
         if tuple(x.shape[1:3]) != (size, size):
             x = keras.layers.Resizing(size, size, name="resize")(x)
         if x.shape[-1] == 1:
             x = keras.layers.Concatenate(name="to_rgb")([x, x, x])
         elif x.shape[-1] != 3:
-            raise ValueError(f"Inception-V3 needs 1 or 3 channels, got {x.shape[-1]}.")
-        x = keras.layers.Rescaling(2.0, offset=-1.0, name="to_inception_range")(x)
-        base = keras.applications.InceptionV3(include_top=False, weights=None, input_tensor=x)
-        source = resolve_weights(self.weights)
-        if source is not None:
-            _load_base_weights(base, source, size)
+            raise ValueError(f"{spec.constructor} needs 1 or 3 channels, got {x.shape[-1]}.")
+        if name == "inception_v3":  # [-1, 1], as InceptionTransferClassifier always had
+            x = keras.layers.Rescaling(2.0, offset=-1.0, name="to_inception_range")(x)
+            base = spec.build(weights=None, input_tensor=x)
+            source = resolve_weights(self.weights)
+            if source is not None:
+                _load_base_weights(base, source, size)
+            self.last_conv_layer_ = [
+                layer.name for layer in base.layers if isinstance(layer, keras.layers.Conv2D)
+            ][-1]
+        else:
+            x = BackbonePreprocessing(name, name="preprocess_input")(x)
+            base = spec.build(weights=None, input_tensor=x)
+            if self.weights is not None:
+                load_backbone_weights(base, name, self.weights, size)
+            self.last_conv_layer_ = base.layers[-1].name
+        n_blocks = len(spec.block_ends(base.layers))
+        if self.mode == "fine_tune" and self.n_trainable_blocks > n_blocks:
+            raise ValueError(
+                f"n_trainable_blocks={self.n_trainable_blocks}, but {spec.constructor} has "
+                f"{n_blocks} blocks."
+            )
         self._base_layer_names = [layer.name for layer in base.layers if layer.weights]
-        self.last_conv_layer_ = [
-            layer.name for layer in base.layers if isinstance(layer, keras.layers.Conv2D)
-        ][-1]
         for layer in base.layers:
             if layer.weights:
                 layer.trainable = False
@@ -190,7 +245,9 @@ class InceptionTransferClassifier(BaseXrayClassifier):
     def _cache_key(self):
         if not self.feature_cache or self.augmenter is not None:
             return None
-        key = base_key(self.weights, self.input_size, self.image_dtype_, self.image_shape_)
+        key = base_key(self.weights, self._input_size(), self.image_dtype_, self.image_shape_)
+        if self._backbone() != "inception_v3":
+            key = (self._backbone(), *key)
         if self.weights is None:
             if not isinstance(self.random_state, numbers.Integral):
                 return None  # random weights that no one can reproduce: nothing to share
@@ -246,9 +303,9 @@ class InceptionTransferClassifier(BaseXrayClassifier):
 
     def _unfreeze_top_blocks(self):
         layers = self.model_.layers
-        first_block = N_BLOCKS - self.n_trainable_blocks  # mixed{first_block} is unfrozen
-        boundary = "mixed" + str(first_block - 1) if first_block > 0 else None
-        start = 0 if boundary is None else layers.index(self.model_.get_layer(boundary)) + 1
+        ends = BACKBONES[self._backbone()].block_ends(layers)
+        n = int(self.n_trainable_blocks)  # the blocks after ends[-n - 1] are unfrozen
+        start = 0 if n >= len(ends) else ends[-n - 1] + 1
         base_names = set(self._base_layer_names)
         for layer in layers[start:]:
             if layer.name in base_names and not isinstance(layer, keras.layers.BatchNormalization):
@@ -265,6 +322,121 @@ class InceptionTransferClassifier(BaseXrayClassifier):
         tags = super().__sklearn_tags__()
         tags.non_deterministic = True if self.weights is None else tags.non_deterministic
         return tags
+
+
+@document_training_parameters
+class InceptionTransferClassifier(TransferClassifier):
+    """Transfer learning from Inception-V3, as a scikit-learn classifier.
+
+    :class:`TransferClassifier` on ``keras.applications.InceptionV3``, with
+    the 2018 report's defaults: 299 px input, a 1024-unit head, dropout 0.5.
+    Grayscale images are repeated to three channels, resized to
+    ``input_size`` and scaled to [-1, 1], the preprocessing of Inception's
+    ImageNet weights. The graph is built flat (``input_tensor=``), so
+    ``mixed10`` and every other base layer are reachable, e.g. for
+    :func:`cam_explain`.
+
+    Training schedule:
+
+    1. Both modes first train the head for ``epochs`` with the base frozen
+       ("bottleneck features"), through the feature cache (see
+       :class:`TransferClassifier`).
+    2. ``mode="fine_tune"`` then unfreezes the top ``n_trainable_blocks``
+       Inception blocks (``mixed10`` down), keeps every BatchNormalization
+       layer frozen and in inference mode, and trains base top and head
+       together for ``fine_tune_epochs`` at ``fine_tune_learning_rate``. (The
+       2018 report did the reverse: it unfroze the stem and froze the head.)
+
+    Parameters
+    ----------
+    mode : {"bottleneck", "fine_tune"}, default="bottleneck"
+        Train the head only, or the head then the top blocks.
+    weights : None, "imagenet" or path, default="imagenet"
+        Base weights. ``"imagenet"``: Keras' standard download, cached in
+        ``~/.keras/models``; when neither is possible the error says which
+        file to put where. ``None``: random initialisation. A path: a Keras
+        weights file for ``InceptionV3(include_top=False)``.
+    input_size : int, default=299
+        Side of the square image fed to the base (at least 75).
+    head_units : int, default=1024
+        Units of the hidden dense layer of the head; 0 leaves it out (CAM).
+    dropout : float, default=0.5
+        Dropout rate before the output layer.
+    n_trainable_blocks : int, default=2
+        Inception blocks unfrozen by ``mode="fine_tune"`` (1 to 11).
+    fine_tune_epochs : int, default=5
+        Epochs of the second stage.
+    fine_tune_learning_rate : float, default=1e-5
+        Learning rate of the second stage (same optimizer class).
+    feature_cache : bool, default=True
+        Cache the frozen base's features across fits in this process (only
+        used without ``augmenter`` and, for ``weights=None``, with an int
+        ``random_state``). See :data:`skxray.FEATURE_CACHE`.
+    {training_parameters}
+        ``epochs`` counts the first stage.
+
+    Attributes
+    ----------
+    model_ : keras.Model
+        The flat network (input, preprocessing, Inception layers, head).
+    history_ : dict of list of float
+        Both stages, one entry per epoch; ``stage`` holds 1 or 2.
+    last_conv_layer_ : str
+        ``"mixed10"``'s last convolution's name, for :func:`cam_explain`.
+    classes_, n_epochs_, image_shape_ : as for ScratchCNNClassifier.
+
+    See Also
+    --------
+    TransferClassifier : the same on other backbones (DenseNet121, ResNet50...).
+
+    Examples
+    --------
+    >>> from skxray import InceptionTransferClassifier
+    >>> from skxray.datasets import make_synthetic_xrays
+    >>> data = make_synthetic_xrays(16, 32, random_state=0)
+    >>> clf = InceptionTransferClassifier(weights=None, input_size=75, head_units=8,
+    ...                                   epochs=1, random_state=0)
+    >>> clf.fit(data.images, data.target).predict_proba(data.images[:2]).shape
+    (2, 2)
+    """
+
+    def __init__(
+        self,
+        mode="bottleneck",
+        *,
+        weights="imagenet",
+        input_size=INCEPTION_INPUT_SIZE,
+        head_units=1024,
+        dropout=0.5,
+        n_trainable_blocks=2,
+        fine_tune_epochs=5,
+        fine_tune_learning_rate=1e-5,
+        feature_cache=True,
+        optimizer="adam",
+        label_smoothing=0.0,
+        epochs=10,
+        batch_size=32,
+        class_weight=None,
+        validation_split=0.0,
+        early_stopping=False,
+        patience=3,
+        augmenter=None,
+        tta_shift=0.0,
+        callbacks=None,
+        random_state=None,
+        verbose=0,
+        **routed_params,
+    ):
+        self._store_parameters(locals())
+
+    _parameter_constraints = {
+        **{k: v for k, v in TransferClassifier._parameter_constraints.items() if k != "backbone"},
+        "input_size": [integer(MIN_INPUT_SIZE, None)],
+        "n_trainable_blocks": [integer(1, N_BLOCKS)],
+    }
+
+    def _backbone(self):
+        return "inception_v3"
 
 
 _HEAD_LAYERS = ("head_dense", "head_dropout", "head_output")

@@ -18,11 +18,13 @@ from skxray import (
     FEATURE_CACHE,
     ImageDirLoader,
     InceptionTransferClassifier,
+    TransferClassifier,
     WeightsNotAvailableError,
     XrayAugmenter,
     cam_explain,
     load_image_folder,
 )
+from skxray._backbones import BACKBONES, BackbonePreprocessing
 from skxray.datasets import get_sample_xrays_path
 
 # Tiny synthetic fits: Keras functions run eagerly (tests/conftest.py).
@@ -133,7 +135,7 @@ def test_cache_is_keyed_by_base_configuration(synthetic):
     InceptionTransferClassifier(**{**TINY, "random_state": None}).fit(X, y)
     augmented = InceptionTransferClassifier(**TINY, augmenter=XrayAugmenter()).fit(X, y)
     assert FEATURE_CACHE.n_computed == 3 * len(X)  # neither may use the cache
-    assert "random_rotation" in [layer.name for layer in augmented.model_.layers]
+    assert "augmentation" in [layer.name for layer in augmented.model_.layers]
 
 
 @pytest.mark.slow
@@ -233,3 +235,77 @@ def test_bad_parameters(synthetic):
         InceptionTransferClassifier(**TINY, n_trainable_blocks=12).fit(X, y)
     with pytest.raises(ValueError, match="1 or 3 channels"):
         InceptionTransferClassifier(**TINY).fit(np.zeros((8, 32, 32, 2), np.float32), y)
+
+
+# ------------------------------------------------------------- other backbones
+@pytest.mark.parametrize(
+    "backbone", ["mobilenet_v3_small", "efficientnet_b0", "resnet50", "densenet121"]
+)
+def test_every_backbone_fits_fine_tunes_predicts_and_explains(synthetic, backbone):
+    X, y = synthetic.images[:24], synthetic.target[:24]
+    clf = TransferClassifier(
+        backbone, weights=None, input_size=32, head_units=8, epochs=1, batch_size=16,
+        mode="fine_tune", n_trainable_blocks=1, fine_tune_epochs=1, random_state=0,
+    )  # fmt: skip
+    clf.fit(X, y)
+    assert clf.history_["stage"] == [1, 2]
+    assert clf.predict_proba(X[:1]).shape == (1, 2)
+    layers = clf.model_.layers
+    assert any(isinstance(layer, BackbonePreprocessing) for layer in layers)
+    # only the top block (after the second-last block end) and the head train
+    ends = BACKBONES[backbone].block_ends(layers)
+    trainable = [i for i, layer in enumerate(layers) if layer.trainable and layer.weights]
+    assert trainable and min(trainable) > ends[-2]
+    heat = cam_explain(clf, X[:2])
+    assert heat.shape == (2, 32, 32) and np.isfinite(heat).all()
+
+
+def test_backbone_bottleneck_features_are_cached(synthetic):
+    X, y = synthetic.images[:24], synthetic.target[:24]
+    FEATURE_CACHE.clear()
+    settings = dict(weights=None, input_size=32, head_units=8, epochs=1, random_state=0)
+    TransferClassifier("mobilenet_v3_small", **settings).fit(X, y)
+    computed = FEATURE_CACHE.n_computed
+    assert computed == len(np.unique(X.reshape(len(X), -1), axis=0))
+    TransferClassifier("mobilenet_v3_small", **{**settings, "head_units": 4}).fit(X, y)
+    assert FEATURE_CACHE.n_computed == computed and FEATURE_CACHE.n_reused >= len(X)
+    # another backbone has features of its own
+    TransferClassifier("resnet50", **settings).fit(X, y)
+    assert FEATURE_CACHE.n_computed == 2 * computed
+
+
+@pytest.mark.filterwarnings("ignore:`input_shape` is undefined or non-square:UserWarning")
+def test_backbone_errors_name_the_problem(synthetic, tmp_path, monkeypatch):
+    X, y = synthetic.images[:24], synthetic.target[:24]
+    with pytest.raises(ValueError, match="too small for InceptionV3: it needs at least 75"):
+        TransferClassifier("inception_v3", weights=None, input_size=40).fit(X, y)
+    with pytest.raises(ValueError, match="'backbone' parameter"):
+        TransferClassifier("vgg16", weights=None).fit(X, y)
+    with pytest.raises(ValueError, match="n_trainable_blocks=99, but ResNet50 has 16 blocks"):
+        TransferClassifier("resnet50", weights=None, input_size=32, mode="fine_tune",
+                           n_trainable_blocks=99).fit(X, y)  # fmt: skip
+    # no network here: the ImageNet download fails with a message that says what to do
+    monkeypatch.setenv("KERAS_HOME", str(tmp_path))
+
+    def offline(*args, **kwargs):
+        raise OSError("no network")
+
+    monkeypatch.setattr(keras.utils, "get_file", offline)
+    monkeypatch.setattr("keras.src.utils.file_utils.get_file", offline)
+    with pytest.raises(WeightsNotAvailableError, match="mobilenet_v3_small_224"):
+        TransferClassifier("mobilenet_v3_small", weights="imagenet", input_size=32).fit(X, y)
+
+
+def test_a_weights_file_is_loaded_into_the_backbone(synthetic, tmp_path):
+    donor = keras.applications.MobileNetV3Small(
+        include_top=False, weights=None, input_shape=(32, 32, 3)
+    )
+    path = tmp_path / "mobilenet.weights.h5"
+    donor.save_weights(path)
+    clf = TransferClassifier("mobilenet_v3_small", weights=str(path), input_size=32,
+                             head_units=4, epochs=1, random_state=0)  # fmt: skip
+    clf.fit(synthetic.images[:24], synthetic.target[:24])
+    expected = [layer for layer in donor.layers if layer.weights][-1].get_weights()[0]
+    mine = [layer for layer in clf.model_.layers if layer.weights and layer.name not in
+            ("head_dense", "head_output")][-1].get_weights()[0]  # fmt: skip
+    np.testing.assert_array_equal(mine, expected)
