@@ -30,7 +30,7 @@ clf = ScratchCNNClassifier(
     optimizer__learning_rate=1e-3,
     random_state=0,
 )
-clf.fit(data.images[train], data.target[train])
+clf = clf.fit(data.images[train], data.target[train])
 
 # %%
 # Four held-out images, two of each class

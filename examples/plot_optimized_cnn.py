@@ -32,7 +32,7 @@ clf = ScratchCNNClassifier(
     validation_split=0.2,
     random_state=0,
 )
-clf.fit(data.images[train], data.target[train])
+clf = clf.fit(data.images[train], data.target[train])
 
 # %%
 # Learning curves: loss and F1 per epoch, training vs validation

@@ -23,8 +23,6 @@ constant grey image).
 """
 
 # sphinx_gallery_thumbnail_path = "_static/thumbnails/recommended_recipe.png"
-
-# %%
 import sys
 
 from sklearn.model_selection import StratifiedGroupKFold, cross_validate
