@@ -39,7 +39,16 @@ html_theme_options = {
     # Pages of wide tables get the whole width: no "On this page" column. The API
     # reference's summary tables keep each signature on one line (Sphinx joins it with
     # non-breaking spaces), and its "Section Navigation" sidebar lists every entry anyway.
-    "secondary_sidebar_items": {"**": ["page-toc"], "table5": [], "recipe": [], "api": []},
+    # The examples' code (100 columns, as ruff formats it) and printed output (80 columns
+    # for scikit-learn's CV lines) need the width too. ("*" matches top-level pages only.)
+    "secondary_sidebar_items": {
+        "*": ["page-toc"],
+        "generated/*": ["page-toc"],
+        "table5": [],
+        "recipe": [],
+        "api": [],
+        "auto_examples/*": [],
+    },
 }
 # "Section Navigation" lists a page's sub-pages. Only the API reference and the gallery have
 # any, so every other top-level page ("*" does not match "generated/..." or "auto_examples/
