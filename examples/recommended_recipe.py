@@ -6,7 +6,7 @@ The recommended recipe, from folder to saved model (real data, not run in the do
 :class:`skxray.HistogramEqualizer` and the optimized CNN at 128 px, trained with
 :class:`skxray.XrayAugmenter` and balanced class weights, with test-time
 averaging over small translations. A rule written before the measurements chose
-it from six candidates, by how well they hold up under geometric and exposure
+it from seven candidates, by how well they hold up under geometric and exposure
 shifts, across seeds, and in a shortcut audit (see "The recommended recipe").
 With ``paths=True`` it reads image files itself.
 
