@@ -36,10 +36,24 @@ html_theme = "pydata_sphinx_theme"
 html_theme_options = {
     "navigation_with_keys": False,
     "show_prev_next": False,
-    # Pages of wide result tables get the whole width: no "On this page" column.
-    "secondary_sidebar_items": {"**": ["page-toc"], "table5": [], "recipe": []},
+    # Pages of wide tables get the whole width: no "On this page" column. The API
+    # reference's summary tables keep each signature on one line (Sphinx joins it with
+    # non-breaking spaces), and its "Section Navigation" sidebar lists every entry anyway.
+    # The examples' code (100 columns, as ruff formats it) and printed output (80 columns
+    # for scikit-learn's CV lines) need the width too. ("*" matches top-level pages only.)
+    "secondary_sidebar_items": {
+        "*": ["page-toc"],
+        "generated/*": ["page-toc"],
+        "table5": [],
+        "recipe": [],
+        "api": [],
+        "auto_examples/*": [],
+    },
 }
-html_sidebars = {"table5": [], "recipe": []}  # and no section navigation either
+# "Section Navigation" lists a page's sub-pages. Only the API reference and the gallery have
+# any, so every other top-level page ("*" does not match "generated/..." or "auto_examples/
+# ...") gets no primary sidebar rather than an empty one; maint_tools/check_docs.py checks.
+html_sidebars = {"*": [], "api": ["sidebar-collapse", "sidebar-nav-bs"]}
 html_static_path = ["_static"]
 html_css_files = ["skxray.css"]
 html_title = f"skxray {release}"

@@ -15,15 +15,16 @@ pass ``weights="/path/to/that.h5"``. Run it with
 ``python examples/inception_bottleneck.py /path/to/chest_xray``.
 
 Its gallery picture is not from this script, which needs the ImageNet weights
-and far more than a docs build's time: it is the Inception rows of
-``benchmarks/table5.png``, drawn by ``python benchmarks/table5.py report`` from
-its cross-validation and test-split results of both Inception models (150 px,
-with a stand-in for the ImageNet weights; see :doc:`/table5`).
+and far more than a docs build's time: drawn by
+``maint_tools/make_thumbnails.py``, it shows the time of each fold of the
+bottleneck model's patient-grouped cross-validation in :doc:`/table5` (150 px,
+with a stand-in for the ImageNet weights;
+``benchmarks/table5_results/inception_bottleneck.json``): the first fold
+computes the base's features of the images, the other folds find them in the
+cache.
 """
 
-# sphinx_gallery_thumbnail_path = "_static/thumbnails/inception_table5.png"
-
-# %%
+# sphinx_gallery_thumbnail_path = "_static/thumbnails/inception_bottleneck.png"
 import sys
 
 from sklearn.model_selection import GridSearchCV, StratifiedGroupKFold

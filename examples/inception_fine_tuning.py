@@ -15,15 +15,13 @@ pass ``weights="/path/to/that.h5"``. Run it with
 ``python examples/inception_fine_tuning.py /path/to/chest_xray``.
 
 Its gallery picture is not from this script, which needs the ImageNet weights
-and far more than a docs build's time: it is the Inception rows of
-``benchmarks/table5.png``, drawn by ``python benchmarks/table5.py report`` from
-its cross-validation and test-split results of both Inception models (150 px,
-with a stand-in for the ImageNet weights; see :doc:`/table5`).
+and far more than a docs build's time: it is a diagram, drawn by
+``maint_tools/make_thumbnails.py``, of what each stage trains (red) and keeps
+frozen (grey). :doc:`/table5` reports both Inception models, cross-validated
+and on the test split.
 """
 
-# sphinx_gallery_thumbnail_path = "_static/thumbnails/inception_table5.png"
-
-# %%
+# sphinx_gallery_thumbnail_path = "_static/thumbnails/inception_fine_tuning.png"
 import sys
 
 from sklearn.model_selection import StratifiedGroupKFold, cross_validate

@@ -32,7 +32,7 @@ clf = ScratchCNNClassifier(
     validation_split=0.2,
     random_state=0,
 )
-clf.fit(data.images[train], data.target[train])
+clf = clf.fit(data.images[train], data.target[train])
 
 # %%
 # Learning curves: loss and F1 per epoch, training vs validation
@@ -43,4 +43,6 @@ display = plot_learning_curves(clf)
 # Held-out scores
 # ---------------
 scores = binary_scores(data.target[test], clf.predict_proba(data.images[test])[:, 1])
-print({k: round(v, 3) for k, v in scores.items() if k != "confusion_matrix"})
+for name, value in scores.items():
+    if name != "confusion_matrix":
+        print(f"{name:<18} {value:.3f}")

@@ -39,4 +39,7 @@ ConfusionMatrixDisplay.from_estimator(
     tuned, X_test, y_test, ax=ax2, display_labels=data.target_names
 )
 proba = tuned.estimator_.predict_proba(X_test)[:, 1]
-print(binary_scores(y_test, proba, threshold=tuned.best_threshold_))
+scores = binary_scores(y_test, proba, threshold=tuned.best_threshold_)
+for name, value in scores.items():
+    if name != "confusion_matrix":  # drawn above
+        print(f"{name:<18} {value:.3f}")

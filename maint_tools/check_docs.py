@@ -1,45 +1,62 @@
-"""Check the built HTML docs in a real headless browser.
+"""Check every page of the built HTML docs, in a real headless browser.
 
     python maint_tools/check_docs.py [docs/_build/html] [--out docs/_build/screenshots]
 
-For the index page, the gallery index and one example page it:
+Every HTML page of the build (all but the theme's own files under ``_static/``) is
+loaded at 1280 x 1400 px in headless Chromium (Debian's ``chromium`` package), one page
+after another in a frame of a single browser run, so that all pages take seconds. On each
+page it checks that:
 
-* takes a screenshot with headless Chromium (Debian's ``chromium`` package) and checks
-  that the page is not blank;
-* checks that every ``<img>`` points to an existing, non-empty file;
-* checks that every example has a gallery thumbnail that is not sphinx-gallery's
-  placeholder (an executed ``plot_*`` example draws its own; one that is not run names a
-  picture with ``# sphinx_gallery_thumbnail_path``);
-* checks that no reST role or directive was left unrendered (``:func:`...```, ``.. note::``);
-* on the result pages (``TABLE_PAGES``), measures every table in the browser: none may be
-  wider than the text column (so that it would need a horizontal scroll bar), and no value
-  cell of a ``table.small`` may wrap onto a second line.
+* every ``<img>`` points to an existing, non-empty file, and the browser could decode it;
+* no reST role or directive was left unrendered (``:func:`...```, ``.. note::``);
+* no heading of the text, and no entry of the navigation sidebars or the breadcrumbs, is
+  cut at the edge of its column (a long API name must wrap, not run out of sight);
+* no table is wider than the text column (so that it would need a horizontal scroll bar),
+  and no value cell of a ``table.small`` wraps onto a second line;
+* no printed output of an example is wider than its column (a column of a printed table
+  would be hidden);
+* no code block is empty (what sphinx-gallery makes of a cell holding only
+  ``# sphinx_gallery_...`` comments);
+* no estimator's HTML repr is shown (an example's cell that ends in ``clf.fit(...)``);
+* the "Section Navigation" sidebar, where there is one, is not empty;
+* the page has text.
+
+On the gallery index it also checks that every example has a thumbnail, that no two
+examples share one, and that none is sphinx-gallery's placeholder (an executed
+``plot_*`` example draws its own; one that is not run names a picture with
+``# sphinx_gallery_thumbnail_path``). The placeholder check is skipped, with a note, for a
+build that did not execute the gallery (``-D plot_gallery=0``), where every ``plot_*``
+example shows it.
+
+The index, the gallery index, one example and the two result pages are also saved as
+screenshots under ``--out``, and each must not be blank.
 
 Exits non-zero with one line per problem.
 """
 
 import argparse
-import html
+import hashlib
 import json
 import re
 import shutil
 import subprocess
 import sys
 import tempfile
+from html import unescape
 from html.parser import HTMLParser
 from pathlib import Path
 
 import numpy as np
 from PIL import Image
 
-PAGES = (
+SCREENSHOT_PAGES = (
     "index.html",
     "auto_examples/index.html",
     "auto_examples/plot_optimized_cnn.html",
     "table5.html",
     "recipe.html",
 )
-TABLE_PAGES = ("table5.html", "recipe.html")
+WIDTH, HEIGHT = 1280, 1400
 UNRENDERED = re.compile(
     r":(?:func|class|meth|mod|doc|ref|data|attr|obj|term):`|^\s*\.\. \w+::", re.MULTILINE
 )
@@ -53,45 +70,161 @@ CHROMIUM_FLAGS = [
     "--disable-background-networking",
     "--disable-component-update",
     "--disable-sync",
-    "--window-size=1280,1400",
-    "--virtual-time-budget=3000",
 ]
+HARNESS = "_check_docs_harness.html"
 
+# Loads each page in turn into a WIDTH x HEIGHT frame and runs CHECK_PAGE on its document
+# (the frame's documents are readable with --allow-file-access-from-files); the problems of
+# all pages end up in an attribute of <body>, which --dump-dom prints.
+HARNESS_HTML = """<!DOCTYPE html>
+<html><body style="margin: 0">
+<iframe id="frame" style="width: %(width)dpx; height: %(height)dpx; border: 0"></iframe>
+<script>
+const PAGES = %(pages)s;
+const frame = document.getElementById("frame");
+const found = {};
+%(check_page)s
+let next = 0;
+function done() { document.body.setAttribute("data-skxray-problems", JSON.stringify(found)); }
+function load() {
+  if (next >= PAGES.length) { done(); return; }
+  const page = PAGES[next++];
+  let measured = false;
+  const measure = () => {
+    if (measured) return;
+    measured = true;
+    try {
+      found[page] = checkPage(frame.contentDocument, frame.contentWindow);
+    } catch (error) {
+      found[page] = ["could not be measured: " + error];
+    }
+    load();
+  };
+  // Let the theme's scripts run (scroll spy, sidebar state) before measuring.
+  frame.onload = () => setTimeout(measure, 300);
+  setTimeout(() => { if (!measured) { found[page] = ["did not load"]; measured = true; load(); } },
+             20000);
+  frame.src = page;
+}
+load();
+</script>
+</body></html>
+"""
 
-# Run in the page once it has loaded: each table's width against the column that holds it
-# (pydata-sphinx-theme wraps tables in a horizontally scrolling container), and the value
-# cells of table.small (every column but the first) that take more than one line.
-MEASURE_TABLES = """<script>
-window.addEventListener("load", () => {
-  const found = [];
-  document.querySelectorAll("article table").forEach((table, i) => {
-    const box = table.closest(".pst-scrollable-table-container") || table.parentElement;
-    const wrapped = [];
-    if (table.classList.contains("small")) {
+CHECK_PAGE = r"""
+function checkPage(doc, win) {
+  const problems = [];
+  const style = (el) => win.getComputedStyle(el);
+  const short = (el) => {
+    const copy = el.cloneNode(true);
+    copy.querySelectorAll(".headerlink").forEach((link) => link.remove());
+    return copy.textContent.replace(/\s+/g, " ").trim().slice(0, 60);
+  };
+  const visible = (el) => {
+    const box = el.getBoundingClientRect();
+    return box.width > 0 && box.height > 0 && style(el).visibility !== "hidden";
+  };
+  // The right edge of what the element may show: the window, or the padding box of the
+  // nearest ancestor that clips or scrolls horizontally.
+  const room = (el) => {
+    let right = win.innerWidth;
+    for (let a = el.parentElement; a && a !== doc.documentElement; a = a.parentElement) {
+      if (style(a).overflowX !== "visible") {
+        right = Math.min(right, a.getBoundingClientRect().left + a.clientLeft + a.clientWidth);
+      }
+    }
+    return right;
+  };
+  // The right edge of the element's own text, leaving out a heading's "#" link.
+  const textRight = (el) => {
+    const walker = doc.createTreeWalker(el, NodeFilter.SHOW_TEXT);
+    let right = -Infinity;
+    while (walker.nextNode()) {
+      const node = walker.currentNode;
+      if (!node.textContent.trim() || node.parentElement.closest(".headerlink")) continue;
+      const range = doc.createRange();
+      range.selectNodeContents(node);
+      for (const box of range.getClientRects()) right = Math.max(right, box.right);
+    }
+    return right;
+  };
+
+  const article = doc.querySelector("article.bd-article") || doc.querySelector("article");
+  // The search page is filled in by its script from the query: without one it is empty.
+  const search = doc.querySelector("#search-results");
+  if (!search && !(article && article.textContent.trim())) problems.push("the page has no text");
+
+  doc.querySelectorAll("img").forEach((img) => {
+    if (visible(img) && (!img.complete || img.naturalWidth === 0)) {
+      problems.push(`image ${img.getAttribute("src")} could not be shown`);
+    }
+  });
+
+  const cut = "article h1, article h2, article h3, article h4, .bd-breadcrumbs li, " +
+              ".bd-sidebar-primary nav a, .bd-sidebar-secondary nav a";
+  doc.querySelectorAll(cut).forEach((el) => {
+    if (!visible(el)) return;
+    const over = textRight(el) - room(el);
+    if (over > 1) {
+      const px = Math.round(over);
+      problems.push(`"${short(el)}" is cut: its last ${px} px lie outside its column`);
+    }
+  });
+
+  if (article) {
+    article.querySelectorAll("table").forEach((table, i) => {
+      const box = table.closest(".pst-scrollable-table-container") || table.parentElement;
+      const caption = table.querySelector("caption .caption-text");
+      const name = caption ? caption.textContent.trim() : `table ${i + 1}`;
+      const width = table.getBoundingClientRect().width;
+      if (box.scrollWidth - box.clientWidth > 0 || width > box.clientWidth + 0.5) {
+        problems.push(`table "${name}" is ${Math.round(width)} px wide, wider than its ` +
+                      `${box.clientWidth} px column`);
+      }
+      if (!table.classList.contains("small")) return;
+      const wrapped = [];
       table.querySelectorAll("tbody td:not(:first-child)").forEach((cell) => {
-        const walker = document.createTreeWalker(cell, NodeFilter.SHOW_TEXT);
+        const walker = doc.createTreeWalker(cell, NodeFilter.SHOW_TEXT);
         const lines = new Set();
         while (walker.nextNode()) {
           if (!walker.currentNode.textContent.trim()) continue;
-          const range = document.createRange();
+          const range = doc.createRange();
           range.selectNodeContents(walker.currentNode);
-          for (const rect of range.getClientRects()) lines.add(Math.round(rect.top));
+          for (const box of range.getClientRects()) lines.add(Math.round(box.top));
         }
-        if (lines.size > 1) wrapped.push(cell.textContent.trim());
+        if (lines.size > 1) wrapped.push(JSON.stringify(cell.textContent.trim()));
       });
-    }
-    const caption = table.querySelector("caption .caption-text");
-    found.push({
-      name: caption ? caption.textContent.trim() : `table ${i + 1}`,
-      width: table.getBoundingClientRect().width,
-      room: box.clientWidth,
-      overflow: box.scrollWidth - box.clientWidth,
-      wrapped: wrapped,
+      if (wrapped.length) {
+        problems.push(`table "${name}": values wrap onto several lines: ` +
+                      wrapped.slice(0, 5).join(", "));
+      }
     });
-  });
-  document.body.setAttribute("data-skxray-tables", JSON.stringify(found));
-});
-</script>"""
+
+    article.querySelectorAll(".sphx-glr-script-out pre").forEach((pre) => {
+      if (pre.scrollWidth > pre.clientWidth + 1) {
+        const line = pre.textContent.split("\n").reduce((a, b) => (b.length > a.length ? b : a));
+        problems.push(`printed output is ${pre.scrollWidth} px wide, wider than its ` +
+                      `${pre.clientWidth} px column, so its end is hidden: "${line.trim()}"`);
+      }
+    });
+
+    article.querySelectorAll("div.highlight pre").forEach((pre) => {
+      if (!pre.textContent.trim()) problems.push("an empty code block");
+    });
+
+    if (article.querySelector(".sk-top-container")) {
+      problems.push("an estimator's HTML repr is shown (end the cell with an assignment)");
+    }
+  }
+
+  const sidebar = doc.querySelector(".bd-sidebar-primary");
+  const nav = sidebar && sidebar.querySelector("nav.bd-docs-nav");
+  if (nav && visible(sidebar) && !nav.querySelector("a")) {
+    problems.push('the "Section Navigation" sidebar is empty');
+  }
+  return problems;
+}
+"""
 
 
 class _Page(HTMLParser):
@@ -139,52 +272,58 @@ def _is_placeholder(path, placeholder):
     )
 
 
-def check_tables(root, page, browser):
-    """Measure the tables of ``page`` in the browser (see ``MEASURE_TABLES``)."""
-    path = root / page
-    probe = path.with_name(f"_check_tables_{path.name}")
-    source = path.read_text(encoding="utf-8")
-    probe.write_text(source.replace("</body>", MEASURE_TABLES + "</body>"), encoding="utf-8")
-    try:
-        with tempfile.TemporaryDirectory() as profile:
-            dom = subprocess.run(
-                [
-                    browser,
-                    *CHROMIUM_FLAGS,
-                    f"--user-data-dir={profile}",
-                    "--dump-dom",
-                    probe.resolve().as_uri(),
-                ],
-                check=True,
-                capture_output=True,
-                text=True,
-                timeout=120,
-            ).stdout
-    finally:
-        probe.unlink()
-    match = re.search(r'data-skxray-tables="([^"]*)"', dom)
-    if match is None:
-        return [f"{page}: the tables could not be measured"]
-    problems = []
-    for table in json.loads(html.unescape(match.group(1))):
-        if table["overflow"] > 0 or table["width"] > table["room"] + 0.5:
-            problems.append(
-                f"{page}: table {table['name']!r} is {table['width']:.0f} px wide, wider than "
-                f"its {table['room']} px column"
-            )
-        if table["wrapped"]:
-            problems.append(
-                f"{page}: table {table['name']!r}: values wrap onto several lines: "
-                + ", ".join(repr(v) for v in table["wrapped"][:5])
-            )
-    return problems
+def pages_of(root):
+    """Every HTML page of the build, as paths relative to ``root`` with "/"."""
+    return sorted(
+        path.relative_to(root).as_posix()
+        for path in root.rglob("*.html")
+        if not path.relative_to(root).parts[0].startswith("_")  # _static/, _sources/...
+    )
 
 
-def check_page(root, page, shots, browser):
+def gallery_executed(root):
+    """Whether the build ran the gallery: an executed plot_* page shows output or figures."""
+    markers = ("sphx-glr-script-out", "sphx-glr-single-img", "sphx-glr-multi-img")
+    pages = (root / "auto_examples").glob("plot_*.html")
+    return any(m in page.read_text(encoding="utf-8") for page in pages for m in markers)
+
+
+def check_thumbnails(root, page, images):
+    """The gallery index: a thumbnail per example, none shared, none the placeholder."""
+    problems, notes = [], []
+    path = root / page
+    executed = gallery_executed(root)
+    placeholder = _placeholder_pixels()
+    if placeholder is None:
+        problems.append(f"{page}: sphinx_gallery not importable, thumbnails not checked")
+    if not executed:
+        notes.append(f"{page}: the gallery was not executed; placeholder thumbnails not checked")
+    sources = sorted((root / "_sources" / "auto_examples").glob("*.rst.txt"))
+    stems = [p.name.removesuffix(".rst.txt") for p in sources]
+    seen = {}
+    for stem in (s for s in stems if s not in ("index", "sg_execution_times")):
+        thumbs = [src for src in images if f"sphx_glr_{stem}_thumb" in src]
+        if not thumbs:
+            problems.append(f"{page}: no thumbnail for {stem}")
+            continue
+        file = path.parent / thumbs[0]
+        if not file.is_file():
+            continue  # reported as a broken image
+        if _is_placeholder(file, placeholder):
+            if executed:
+                problems.append(f"{page}: {stem} shows the placeholder thumbnail")
+            continue
+        digest = hashlib.sha256(np.asarray(Image.open(file).convert("RGB")).tobytes()).hexdigest()
+        if digest in seen:
+            problems.append(f"{page}: {stem} shows the same thumbnail as {seen[digest]}")
+        seen.setdefault(digest, stem)
+    return problems, notes
+
+
+def check_source(root, page):
+    """What the HTML file itself shows: broken images, unrendered markup."""
     problems = []
     path = root / page
-    if not path.is_file():
-        return [f"{page}: missing"]
     parser = _Page()
     parser.feed(path.read_text(encoding="utf-8"))
     for src in parser.images:
@@ -196,40 +335,69 @@ def check_page(root, page, shots, browser):
     match = UNRENDERED.search("".join(parser.text))
     if match:
         problems.append(f"{page}: unrendered markup {match.group(0).strip()!r}")
-    if page == "auto_examples/index.html":
-        # sphinx-gallery shows its placeholder for an example that drew no figure, and for
-        # one that is not run and names no picture (sphinx_gallery_thumbnail_path).
-        placeholder = _placeholder_pixels()
-        if placeholder is None:
-            problems.append(f"{page}: sphinx_gallery not importable, thumbnails not checked")
-        sources = sorted((root / "_sources" / "auto_examples").glob("*.rst.txt"))
-        stems = [p.name.removesuffix(".rst.txt") for p in sources]
-        for stem in (s for s in stems if s not in ("index", "sg_execution_times")):
-            thumbs = [src for src in parser.images if f"sphx_glr_{stem}_thumb" in src]
-            if not thumbs:
-                problems.append(f"{page}: no thumbnail for {stem}")
-            elif _is_placeholder(path.parent / thumbs[0], placeholder):
-                problems.append(f"{page}: {stem} shows the placeholder thumbnail")
-    if page in TABLE_PAGES:
-        problems += check_tables(root, page, browser)
+    return problems, parser.images
+
+
+def check_in_browser(root, pages, browser):
+    """Load every page in one browser run and return its problems (see ``CHECK_PAGE``)."""
+    harness = root / HARNESS
+    harness.write_text(
+        HARNESS_HTML
+        % {"width": WIDTH, "height": HEIGHT, "pages": json.dumps(pages), "check_page": CHECK_PAGE},
+        encoding="utf-8",
+    )
+    try:
+        with tempfile.TemporaryDirectory() as profile:
+            dom = subprocess.run(
+                [
+                    browser,
+                    *CHROMIUM_FLAGS,
+                    "--allow-file-access-from-files",
+                    f"--window-size={WIDTH + 20},{HEIGHT + 20}",
+                    # virtual time: waits inside the pages cost no real time
+                    f"--virtual-time-budget={2000 + 1000 * len(pages)}",
+                    f"--user-data-dir={profile}",
+                    "--dump-dom",
+                    harness.resolve().as_uri(),
+                ],
+                check=True,
+                capture_output=True,
+                text=True,
+                timeout=60 + 5 * len(pages),
+            ).stdout
+    finally:
+        harness.unlink()
+    match = re.search(r'data-skxray-problems="([^"]*)"', dom)
+    if match is None:
+        return [f"the pages could not be measured in {browser}"]
+    found = json.loads(unescape(match.group(1)))
+    problems = [
+        f"{page}: not measured (the browser stopped first)" for page in pages if page not in found
+    ]
+    for page in pages:
+        problems += [f"{page}: {problem}" for problem in found.get(page, [])]
+    return problems
+
+
+def screenshot(root, page, shots, browser):
     shot = shots / (page.replace("/", "_").replace(".html", ".png"))
     with tempfile.TemporaryDirectory() as profile:
         subprocess.run(
             [
                 browser,
                 *CHROMIUM_FLAGS,
+                f"--window-size={WIDTH},{HEIGHT}",
+                "--virtual-time-budget=3000",
                 f"--user-data-dir={profile}",
                 f"--screenshot={shot}",
-                path.resolve().as_uri(),
+                (root / page).resolve().as_uri(),
             ],
             check=True,
             capture_output=True,
             timeout=120,
         )
     pixels = np.asarray(Image.open(shot).convert("L"), dtype=float)
-    if pixels.std() < 5:
-        problems.append(f"{page}: screenshot {shot} is blank")
-    return problems
+    return [f"{page}: screenshot {shot} is blank"] if pixels.std() < 5 else []
 
 
 def main():
@@ -241,12 +409,28 @@ def main():
     if browser is None:
         sys.exit("chromium not found: apt-get install chromium")
     root, shots = Path(args.root), Path(args.out)
+    if not (root / "index.html").is_file():
+        sys.exit(f"{root}: no index.html; build the docs first")
     shots.mkdir(parents=True, exist_ok=True)
-    problems = [p for page in PAGES for p in check_page(root, page, shots, browser)]
-    for problem in problems:
-        print(problem)
+    pages = pages_of(root)
+    problems, notes = [], []
+    for page in pages:
+        found, images = check_source(root, page)
+        problems += found
+        if page == "auto_examples/index.html":
+            found, notes = check_thumbnails(root, page, images)
+            problems += found
+    problems += check_in_browser(root, pages, browser)
+    for page in SCREENSHOT_PAGES:
+        problems += (
+            screenshot(root, page, shots, browser)
+            if (root / page).is_file()
+            else [f"{page}: missing"]
+        )
+    for line in notes + problems:
+        print(line)
     print(
-        f"checked {len(PAGES)} pages in {browser}; screenshots in {shots}; "
+        f"checked {len(pages)} pages in {browser}; screenshots in {shots}; "
         f"{len(problems)} problem(s)"
     )
     sys.exit(1 if problems else 0)
