@@ -119,6 +119,14 @@ class HeatmapDisplay:
         state = "plotted" if hasattr(self, "figure_") else "not plotted"
         return f"<HeatmapDisplay of {len(self.heatmaps)} images ({self._method_title()}): {state}>"
 
+    def _explained_name(self, i):
+        """The name of the class that row ``i``'s heatmap (and probability) is about."""
+        names = self.target_names
+        if self.explained is None:
+            return names[-1] if names else "positive"
+        k = int(self.explained[i])
+        return names[k] if names else f"class {k}"
+
     def _method_title(self):
         if self.method is None:
             return "heatmap"
@@ -218,19 +226,18 @@ class HeatmapDisplay:
             )
             title = []
             if self.proba is not None:
-                if self.explained is None:
-                    label = names[-1] if names else "positive"
-                else:
-                    k = int(self.explained[i])
-                    label = names[k] if names else f"class {k}"
-                title.append(f"p({label}) = {float(self.proba[i]):.2f}")
+                title.append(f"p({self._explained_name(i)}) = {float(self.proba[i]):.2f}")
             if self.y_true is not None:
                 truth = self.y_true[i]
                 title.append(f"true: {names[int(truth)] if names else truth}")
             axes[i, 0].set_title(", ".join(title), fontsize=9, loc="left")
             for ax in axes[i]:
                 ax.set_axis_off()
-        axes[0, 1].set_title("heatmap", fontsize=9)
+        # Say which class the maps are evidence for: one name when every row explains the
+        # same class (PNEUMONIA, for a binary model by default), else each row's own.
+        explained = {self._explained_name(i) for i in range(n)}
+        about = f"for {explained.pop()}" if len(explained) == 1 else "for each row's class"
+        axes[0, 1].set_title(f"heatmap {about}", fontsize=9)
         axes[0, 2].set_title("overlay", fontsize=9)
         # One scale for every heatmap (each is scaled to a maximum of 1), centred under the
         # heatmap column. Attached to the whole grid: attached to the column alone, constrained

@@ -147,6 +147,15 @@ def test_heatmap_display_has_one_shared_colorbar(n):
     assert display.colorbar_.mappable.get_clim() == (0, 1)
     assert not _clipped(display.figure_)
     assert repr(display) == f"<HeatmapDisplay of {n} images (Grad-CAM): plotted>"
+    assert display.axes_[0, 1].get_title() == f"heatmap for {NAMES[-1]}"  # the class explained
+
+
+def test_heatmap_title_names_each_rows_class_when_they_differ():
+    display = HeatmapDisplay(
+        np.zeros((2, 8, 8)), np.ones((2, 8, 8)), proba=[0.2, 0.7], explained=[0, 2],
+        target_names=["NORMAL", "BACTERIA", "VIRUS"],
+    ).plot()  # fmt: skip
+    assert display.axes_[0, 1].get_title() == "heatmap for each row's class"
 
 
 def test_heatmap_display_without_method_says_heatmap():
