@@ -10,5 +10,5 @@ import matplotlib
 
 matplotlib.use("Agg")
 
-# The examples of skxray/_parallel.py start a Dask cluster: skipped without the [dask] extra.
-collect_ignore = [] if importlib.util.find_spec("distributed") else ["skxray/_parallel.py"]
+# The examples of skxray/utils/_dask.py start a Dask cluster: skipped without the [dask] extra.
+collect_ignore = [] if importlib.util.find_spec("distributed") else ["skxray/utils/_dask.py"]

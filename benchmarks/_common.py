@@ -6,7 +6,7 @@ from pathlib import Path
 import numpy as np
 
 from skxray import ImageDirLoader, load_image_folder
-from skxray._recipe import INCEPTION_HEAD
+from skxray.models._recipe import INCEPTION_HEAD
 
 SHARED = Path(os.environ.get("SKXRAY_SHARED", Path(__file__).resolve().parents[2] / "shared"))
 WEIGHTS = os.environ.get(
@@ -15,7 +15,7 @@ WEIGHTS = os.environ.get(
 )
 
 # The Inception settings shared by Table 5 and the recipe studies: the "inception"
-# preset's head (skxray._recipe.INCEPTION_HEAD) on the stand-in weights.
+# preset's head (skxray.models._recipe.INCEPTION_HEAD) on the stand-in weights.
 INCEPTION = dict(weights=WEIGHTS, input_size=150, **INCEPTION_HEAD, random_state=0)
 
 

@@ -9,7 +9,7 @@ of 64 images, medians of ``--repeat`` interleaved timings after a warm-up:
 
 - ``separate``: the former ``build_layers``: RandomRotation, RandomTranslation, RandomZoom,
   RandomBrightness and RandomContrast of ``XrayAugmenter()``, called in turn;
-- ``fused``: today's single :class:`skxray._augment.AffineAugmentation`;
+- ``fused``: today's single :class:`skxray.models._augment.AffineAugmentation`;
 - ``step``: one ``train_on_batch`` of the optimized CNN with the fused layer in front, and
   augmentation's share of that step (``fused / step``).
 

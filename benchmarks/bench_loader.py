@@ -53,10 +53,10 @@ if method.startswith("keras"):
         tf.config.threading.set_inter_op_parallelism_threads(1)
     import keras
 elif method.startswith("skxray"):
-    import skxray._decode
+    import skxray.io._decode
     from skxray import ImageDirLoader, load_image_folder
     if method == "skxray-full-decode":
-        skxray._decode.REDUCED_DECODING_MARGIN = float("inf")
+        skxray.io._decode.REDUCED_DECODING_MARGIN = float("inf")
         method = "skxray-1"
 base = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
 t0 = time.perf_counter()
@@ -136,7 +136,7 @@ def quality(folders):
     """Mean absolute difference, reduced vs full decoding, per folder: mean and max."""
     import numpy as np
 
-    import skxray._decode as decode
+    import skxray.io._decode as decode
     from skxray import decode_image
 
     out = {}

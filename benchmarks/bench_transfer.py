@@ -24,7 +24,7 @@ from _common import WEIGHTS, load_train
 from sklearn.model_selection import GridSearchCV, StratifiedGroupKFold
 
 from skxray import FEATURE_CACHE, InceptionTransferClassifier, binary_scores
-from skxray._recipe import INCEPTION_HEAD
+from skxray.models._recipe import INCEPTION_HEAD
 
 HEAD = {**INCEPTION_HEAD, "class_weight": "balanced"}
 

@@ -40,7 +40,7 @@ from skxray import (
     region_masks,
     shortcut_audit,
 )
-from skxray._recipe import DEFAULT_PRESET
+from skxray.models._recipe import DEFAULT_PRESET
 
 HERE = Path(__file__).resolve().parent
 

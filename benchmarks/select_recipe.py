@@ -69,7 +69,7 @@ from skxray import (
     load_image_folder,
     shortcut_audit,
 )
-from skxray._tta import translated_views
+from skxray.models._tta import translated_views
 
 HERE = Path(__file__).resolve().parent
 RULE = __doc__.split("THE RULE")[1].split("Clean-CV F1")[0]

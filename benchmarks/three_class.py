@@ -34,8 +34,8 @@ from sklearn.metrics import f1_score
 from sklearn.model_selection import StratifiedGroupKFold
 
 from skxray import ImageDirLoader, load_image_folder, recommended_classifier
-from skxray._evaluate_multiclass import evaluate_multiclass_scores
-from skxray._metrics import binary_scores
+from skxray.evaluation._multiclass import evaluate_multiclass_scores
+from skxray.evaluation._scores import binary_scores
 
 HERE = Path(__file__).resolve().parent
 

@@ -52,7 +52,7 @@ def bottleneck_fold_times():
 
 
 def fine_tuning_stages(n_trainable_blocks=2):
-    from skxray._transfer import N_BLOCKS
+    from skxray.models._transfer import N_BLOCKS
 
     parts = ["stem"] + [f"mixed{i}" for i in range(N_BLOCKS)] + ["head"]
     fig, ax = plt.subplots(figsize=SIZE, dpi=100, layout="constrained")

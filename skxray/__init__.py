@@ -1,4 +1,19 @@
-"""skxray: pneumonia detection on chest X-rays, as scikit-learn estimators on Keras 3."""
+"""skxray: pneumonia detection on chest X-rays, as scikit-learn estimators on Keras 3.
+
+Subpackages, one per topic (each a public namespace):
+
+- ``skxray.io``: decoding images and DICOM, folder trees and labels, streams (no Keras);
+- ``skxray.preprocessing``: ``HistogramEqualizer``, ``BorderCrop`` (NumPy only);
+- ``skxray.models``: the classifiers, augmentation, callbacks and recipes;
+- ``skxray.explain``: CAM heatmaps, their displays and the shortcut audit;
+- ``skxray.evaluation``: scores, bootstrap intervals, reports, training histories;
+- ``skxray.persistence``: safe model files and model cards;
+- ``skxray.datasets``: the bundled sample, the public layout, synthetic X-rays;
+- ``skxray.cli``: the ``skxray`` command;
+- ``skxray.utils``: validation, defaults, progress, Dask helpers, ``show_versions``.
+
+Every public name is also importable from ``skxray`` itself.
+"""
 
 import importlib
 from typing import TYPE_CHECKING
@@ -6,72 +21,106 @@ from typing import TYPE_CHECKING
 from ._version import __version__
 
 if TYPE_CHECKING:  # for linters and IDEs; at run time, __getattr__ imports on first use
-    from ._audit import ShortcutAudit, region_masks, shortcut_audit
-    from ._augment import XrayAugmenter
-    from ._callbacks import EpochScores
-    from ._cam import cam_explain
-    from ._cam_plot import HeatmapDisplay, overlay_heatmap, plot_heatmaps
-    from ._card import model_card, write_model_card
-    from ._decode import IMAGE_EXTENSIONS, ImageLoadError, decode_image
-    from ._evaluate import EvaluationReport, evaluate
-    from ._evaluate_multiclass import MulticlassEvaluationReport
-    from ._features import FEATURE_CACHE, FeatureCache, WeightsNotAvailableError
-    from ._io import ImageDirLoader, load_image_folder
-    from ._labels import patient_id, pneumonia_subtype
-    from ._metrics import TrainingHistoryDisplay, binary_scores, plot_learning_curves
-    from ._parallel import limit_worker_threads
-    from ._persist import ModelFileError, load, load_metadata, save
-    from ._preprocess import BorderCrop, HistogramEqualizer
-    from ._recipe import RECIPES, recommended_classifier
-    from ._scratch import ScratchCNNClassifier
-    from ._show_versions import show_versions
-    from ._streaming import ImageStream
-    from ._transfer import InceptionTransferClassifier, TransferClassifier
+    from .evaluation import (
+        EvaluationReport,
+        MulticlassEvaluationReport,
+        TrainingHistoryDisplay,
+        binary_scores,
+        evaluate,
+        plot_learning_curves,
+    )
+    from .explain import (
+        HeatmapDisplay,
+        ShortcutAudit,
+        cam_explain,
+        overlay_heatmap,
+        plot_heatmaps,
+        region_masks,
+        shortcut_audit,
+    )
+    from .io import (
+        IMAGE_EXTENSIONS,
+        ImageDirLoader,
+        ImageLoadError,
+        ImageStream,
+        decode_image,
+        load_image_folder,
+        patient_id,
+        pneumonia_subtype,
+    )
+    from .models import (
+        FEATURE_CACHE,
+        RECIPES,
+        EpochScores,
+        FeatureCache,
+        InceptionTransferClassifier,
+        ScratchCNNClassifier,
+        TransferClassifier,
+        WeightsNotAvailableError,
+        XrayAugmenter,
+        recommended_classifier,
+    )
+    from .persistence import ModelFileError, load, load_metadata, model_card, save, write_model_card
+    from .preprocessing import BorderCrop, HistogramEqualizer
+    from .utils import limit_worker_threads, show_versions
 
-# Each public name and the private module that defines it. They are imported on first
-# use (PEP 562), so that `import skxray` and `skxray --help` do not load TensorFlow.
+SUBPACKAGES = (
+    "cli",
+    "datasets",
+    "evaluation",
+    "explain",
+    "io",
+    "models",
+    "persistence",
+    "preprocessing",
+    "utils",
+)
+"""The topic subpackages, public namespaces: ``from skxray.explain import cam_explain``."""
+
+# Each public name and the subpackage that exports it. They are imported on first use
+# (PEP 562), so that `import skxray` and `skxray --help` do not load TensorFlow.
 _LAZY = {
-    "ShortcutAudit": "._audit",
-    "region_masks": "._audit",
-    "shortcut_audit": "._audit",
-    "XrayAugmenter": "._augment",
-    "EpochScores": "._callbacks",
-    "cam_explain": "._cam",
-    "HeatmapDisplay": "._cam_plot",
-    "overlay_heatmap": "._cam_plot",
-    "plot_heatmaps": "._cam_plot",
-    "model_card": "._card",
-    "write_model_card": "._card",
-    "IMAGE_EXTENSIONS": "._decode",
-    "ImageLoadError": "._decode",
-    "decode_image": "._decode",
-    "EvaluationReport": "._evaluate",
-    "MulticlassEvaluationReport": "._evaluate_multiclass",
-    "evaluate": "._evaluate",
-    "FEATURE_CACHE": "._features",
-    "FeatureCache": "._features",
-    "WeightsNotAvailableError": "._features",
-    "ImageDirLoader": "._io",
-    "ImageStream": "._streaming",
-    "load_image_folder": "._io",
-    "patient_id": "._labels",
-    "pneumonia_subtype": "._labels",
-    "TrainingHistoryDisplay": "._metrics",
-    "binary_scores": "._metrics",
-    "plot_learning_curves": "._metrics",
-    "limit_worker_threads": "._parallel",
-    "ModelFileError": "._persist",
-    "load": "._persist",
-    "load_metadata": "._persist",
-    "save": "._persist",
-    "BorderCrop": "._preprocess",
-    "HistogramEqualizer": "._preprocess",
-    "RECIPES": "._recipe",
-    "recommended_classifier": "._recipe",
-    "ScratchCNNClassifier": "._scratch",
-    "show_versions": "._show_versions",
-    "InceptionTransferClassifier": "._transfer",
-    "TransferClassifier": "._transfer",
+    "binary_scores": "evaluation",
+    "BorderCrop": "preprocessing",
+    "cam_explain": "explain",
+    "decode_image": "io",
+    "EpochScores": "models",
+    "evaluate": "evaluation",
+    "EvaluationReport": "evaluation",
+    "FEATURE_CACHE": "models",
+    "FeatureCache": "models",
+    "HeatmapDisplay": "explain",
+    "HistogramEqualizer": "preprocessing",
+    "IMAGE_EXTENSIONS": "io",
+    "ImageDirLoader": "io",
+    "ImageLoadError": "io",
+    "ImageStream": "io",
+    "InceptionTransferClassifier": "models",
+    "limit_worker_threads": "utils",
+    "load": "persistence",
+    "load_image_folder": "io",
+    "load_metadata": "persistence",
+    "model_card": "persistence",
+    "ModelFileError": "persistence",
+    "MulticlassEvaluationReport": "evaluation",
+    "overlay_heatmap": "explain",
+    "patient_id": "io",
+    "plot_heatmaps": "explain",
+    "plot_learning_curves": "evaluation",
+    "pneumonia_subtype": "io",
+    "RECIPES": "models",
+    "recommended_classifier": "models",
+    "region_masks": "explain",
+    "save": "persistence",
+    "ScratchCNNClassifier": "models",
+    "shortcut_audit": "explain",
+    "ShortcutAudit": "explain",
+    "show_versions": "utils",
+    "TrainingHistoryDisplay": "evaluation",
+    "TransferClassifier": "models",
+    "WeightsNotAvailableError": "models",
+    "write_model_card": "persistence",
+    "XrayAugmenter": "models",
 }
 
 __all__ = [
@@ -121,13 +170,15 @@ __all__ = [
 
 
 def __getattr__(name):
-    module = _LAZY.get(name)
-    if module is None:
+    if name in SUBPACKAGES:
+        return importlib.import_module(f".{name}", __name__)
+    package = _LAZY.get(name)
+    if package is None:
         raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    value = getattr(importlib.import_module(module, __name__), name)
+    value = getattr(importlib.import_module(f".{package}", __name__), name)
     globals()[name] = value  # later look-ups skip __getattr__
     return value
 
 
 def __dir__():
-    return sorted(set(globals()) | set(__all__))
+    return sorted(set(globals()) | set(__all__) | set(SUBPACKAGES))

@@ -8,8 +8,8 @@ import numpy as np
 import pytest
 
 from skxray import ScratchCNNClassifier, XrayAugmenter
-from skxray._augment import AffineAugmentation
 from skxray.datasets import load_sample_xrays
+from skxray.models._augment import AffineAugmentation
 
 pytestmark = pytest.mark.eager  # tiny fits run eagerly (tests/conftest.py)
 

@@ -20,10 +20,10 @@ from skxray import (
     overlay_heatmap,
     plot_heatmaps,
 )
-from skxray._cam import CAM_METHODS, CamMethod
-from skxray._gradients import _GRAPHS, GradientStep
-from skxray._validation import InvalidParameterError
 from skxray.datasets import get_sample_xrays_path, make_synthetic_xrays
+from skxray.explain._cam import CAM_METHODS, CamMethod
+from skxray.explain._graphs import _GRAPHS, GradientStep
+from skxray.utils._param_validation import InvalidParameterError
 
 # Tiny synthetic fits: Keras functions run eagerly (tests/conftest.py).
 pytestmark = pytest.mark.eager

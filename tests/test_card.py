@@ -2,8 +2,8 @@
 
 import numpy as np
 
-from skxray._card import model_card, write_model_card
-from skxray._evaluate import evaluate_scores
+from skxray.evaluation._evaluate import evaluate_scores
+from skxray.persistence._card import model_card, write_model_card
 
 METADATA = {  # as skxray.load_metadata gives it
     "versions": {"skxray": "0.1.0", "keras": "3.0", "scikit-learn": "1.7"},

@@ -31,14 +31,14 @@ from skxray import (
     load_image_folder,
     save,
 )
-from skxray._cam import CAM_METHODS
-from skxray._cli_io import CommandError
-from skxray._cli_parser import _CAM_METHODS as CLI_CAM_METHODS
-from skxray._cli_parser import _DEFAULT_PRESET as CLI_DEFAULT_PRESET
-from skxray._cli_parser import _PRESETS as CLI_PRESETS
-from skxray._recipe import DEFAULT_PRESET
 from skxray.cli import main
+from skxray.cli._inputs_outputs import CommandError
+from skxray.cli._parser import _CAM_METHODS as CLI_CAM_METHODS
+from skxray.cli._parser import _DEFAULT_PRESET as CLI_DEFAULT_PRESET
+from skxray.cli._parser import _PRESETS as CLI_PRESETS
 from skxray.datasets import get_sample_xrays_path, load_sample_xrays
+from skxray.explain._cam import CAM_METHODS
+from skxray.models._recipe import DEFAULT_PRESET
 
 pytestmark = pytest.mark.eager
 

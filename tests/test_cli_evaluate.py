@@ -19,11 +19,11 @@ from skxray import (
     load_metadata,
     save,
 )
-from skxray._evaluate import evaluate_scores
-from skxray._recipe import DEFAULT_PRESET
-from skxray._validation import InvalidParameterError
 from skxray.cli import main
 from skxray.datasets import get_sample_xrays_path, load_sample_xrays
+from skxray.evaluation._evaluate import evaluate_scores
+from skxray.models._recipe import DEFAULT_PRESET
+from skxray.utils._param_validation import InvalidParameterError
 
 
 @pytest.mark.slow

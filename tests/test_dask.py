@@ -12,8 +12,8 @@ from sklearn.base import clone  # noqa: E402
 from sklearn.model_selection import GridSearchCV  # noqa: E402
 
 from skxray import ScratchCNNClassifier, limit_worker_threads  # noqa: E402
-from skxray._validation import InvalidParameterError  # noqa: E402
 from skxray.datasets import load_sample_xrays  # noqa: E402
+from skxray.utils._param_validation import InvalidParameterError  # noqa: E402
 
 TINY = dict(preset="vanilla", conv_filters=(4, 8), dense_units=16, epochs=2, random_state=0)
 

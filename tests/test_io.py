@@ -9,15 +9,11 @@ from PIL import Image
 from sklearn.model_selection import GridSearchCV
 from sklearn.pipeline import Pipeline
 
-import skxray._decode
+import skxray.io._decode
 from skxray import ImageDirLoader, ImageLoadError, decode_image, load_image_folder, patient_id
-from skxray._validation import (
-    FOLDER_IMAGE_SIZE,
-    LOADER_IMAGE_SIZE,
-    SYNTHETIC_IMAGE_SIZE,
-    InvalidParameterError,
-)
 from skxray.datasets import load_chest_xray, load_sample_xrays, make_synthetic_xrays
+from skxray.utils._defaults import FOLDER_IMAGE_SIZE, LOADER_IMAGE_SIZE, SYNTHETIC_IMAGE_SIZE
+from skxray.utils._param_validation import InvalidParameterError
 
 
 def _gradient(width=40, height=30):
@@ -118,17 +114,17 @@ def test_large_jpeg_decoded_at_reduced_scale_within_bound(
     large_jpeg, monkeypatch, size, factor, color_mode
 ):
     # 1600 x 1280 to 100: 1/8 keeps 200 x 160 >= 1.5 x 100; to 128, 160 < 192 so 1/4.
-    assert skxray._decode._jpeg_reduction(1600, 1280, (size, size)) == factor
+    assert skxray.io._decode._jpeg_reduction(1600, 1280, (size, size)) == factor
     flags = []
-    imdecode = skxray._decode.cv2.imdecode
+    imdecode = skxray.io._decode.cv2.imdecode
 
     def spy(buffer, flag):
         flags.append(flag)
         return imdecode(buffer, flag)
 
-    monkeypatch.setattr(skxray._decode.cv2, "imdecode", spy)
+    monkeypatch.setattr(skxray.io._decode.cv2, "imdecode", spy)
     reduced = decode_image(large_jpeg, size, color_mode=color_mode)
-    monkeypatch.setattr(skxray._decode, "REDUCED_DECODING_MARGIN", np.inf)
+    monkeypatch.setattr(skxray.io._decode, "REDUCED_DECODING_MARGIN", np.inf)
     full = decode_image(large_jpeg, size, color_mode=color_mode)
     expected = {1: 0, 2: 16, 4: 32, 8: 64}[factor]  # OpenCV's IMREAD_REDUCED_* bits
     assert flags[0] & 0b1110000 == expected and flags[1] & 0b1110000 == 0
@@ -205,7 +201,7 @@ def test_decode_missing_and_unreadable(tmp_path, monkeypatch):
     def deny(path, mode="r"):
         raise PermissionError(13, "Permission denied", path)
 
-    monkeypatch.setattr(skxray._decode, "open", deny, raising=False)
+    monkeypatch.setattr(skxray.io._decode, "open", deny, raising=False)
     with pytest.raises(ImageLoadError, match="Permission denied"):
         decode_image(tmp_path / "locked.png")
 
@@ -503,17 +499,17 @@ def test_pipeline_memory_caches_the_decoded_images(tmp_path, monkeypatch):
     from sklearn.linear_model import LogisticRegression
     from sklearn.preprocessing import FunctionTransformer
 
-    import skxray._io
+    import skxray.io._folders
 
     data = load_sample_xrays(load_images=False)
     decoded = []
-    decode_many = skxray._io._decode_many
+    decode_many = skxray.io._folders._decode_many
 
     def spy(paths, *args, **kwargs):
         decoded.append(len(paths))
         return decode_many(paths, *args, **kwargs)
 
-    monkeypatch.setattr(skxray._io, "_decode_many", spy)
+    monkeypatch.setattr(skxray.io._folders, "_decode_many", spy)
     steps = [
         ("load", ImageDirLoader(16)),
         ("flat", FunctionTransformer(_flatten)),

@@ -16,18 +16,18 @@ from sklearn.metrics import (
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import FunctionTransformer
 
-import skxray._evaluate
+import skxray.evaluation._evaluate
 from skxray import TrainingHistoryDisplay, binary_scores, plot_learning_curves
-from skxray._callbacks import COUNT_METRICS, EpochScores, count_metrics
-from skxray._evaluate import evaluate_scores
-from skxray._metrics import (
+from skxray.evaluation._evaluate import evaluate_scores
+from skxray.evaluation._scores import (
     PROBABILITY_SCORES,
     SCORE_NAMES,
     THRESHOLD_SCORES,
     probability_score,
     scores_from_counts,
 )
-from skxray._validation import InvalidParameterError
+from skxray.models._callbacks import COUNT_METRICS, EpochScores, count_metrics
+from skxray.utils._param_validation import InvalidParameterError
 
 _REPORTED = ("f1", "precision", "sensitivity", "specificity", "roc_auc", "accuracy")
 
@@ -124,7 +124,7 @@ def test_bootstrap_point_estimates_are_binary_scores(rng, monkeypatch):
         calls.append(1)
         return binary_scores(*args, **kwargs)
 
-    monkeypatch.setattr(skxray._evaluate, "binary_scores", counting)
+    monkeypatch.setattr(skxray.evaluation._evaluate, "binary_scores", counting)
     report = evaluate_scores(y, score, threshold=0.4, n_bootstrap=30, random_state=0)
     assert len(calls) == 1 + 30  # the point estimate, then one call per resample
     expected = binary_scores(y, score, 0.4)

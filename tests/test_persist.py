@@ -26,9 +26,9 @@ from skxray import (
     recommended_classifier,
     shortcut_audit,
 )
-from skxray._persist import TRUSTED_TYPES
-from skxray._validation import InvalidParameterError
 from skxray.datasets import get_sample_xrays_path, load_sample_xrays, make_synthetic_xrays
+from skxray.persistence._model_file import TRUSTED_TYPES
+from skxray.utils._param_validation import InvalidParameterError
 
 # Tiny synthetic fits: Keras functions run eagerly (tests/conftest.py).
 pytestmark = pytest.mark.eager
@@ -432,7 +432,7 @@ def test_allow_list_covers_what_is_saved(saved):
     with zipfile.ZipFile(saved) as archive:
         found = skops.io.get_untrusted_types(data=archive.read("skeleton.skops"))
     assert set(found) <= set(TRUSTED_TYPES)
-    assert "skxray._scratch.ScratchCNNClassifier" in found
+    assert "skxray.models._scratch.ScratchCNNClassifier" in found
     assert not any(t.startswith(("builtins.", "os.", "keras")) for t in TRUSTED_TYPES)
 
 

@@ -6,9 +6,9 @@ import pytest
 from sklearn.metrics import average_precision_score
 
 from skxray import HeatmapDisplay, ScratchCNNClassifier, evaluate, plot_heatmaps
-from skxray._cam_plot import showcase_indices
-from skxray._evaluate import evaluate_scores
-from skxray._validation import InvalidParameterError
+from skxray.evaluation._evaluate import evaluate_scores
+from skxray.explain._plot import showcase_indices
+from skxray.utils._param_validation import InvalidParameterError
 
 NAMES = ["NORMAL", "PNEUMONIA"]
 

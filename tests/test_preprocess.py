@@ -6,8 +6,8 @@ from sklearn.base import clone
 from sklearn.pipeline import make_pipeline
 
 from skxray import BorderCrop, HistogramEqualizer, ImageDirLoader
-from skxray._validation import InvalidParameterError
 from skxray.datasets import load_sample_xrays
+from skxray.utils._param_validation import InvalidParameterError
 
 
 @pytest.fixture(scope="module")

@@ -16,8 +16,8 @@ from skxray import (
     evaluate,
     recommended_classifier,
 )
-from skxray._recipe import DEFAULT_PRESET
 from skxray.datasets import load_sample_xrays
+from skxray.models._recipe import DEFAULT_PRESET
 
 FAST = dict(input_size=75, head_units=8, epochs=2, batch_size=16)  # test-sized recipe
 

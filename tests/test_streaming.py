@@ -8,7 +8,7 @@ import pytest
 from sklearn.model_selection import GroupKFold, cross_val_score
 from sklearn.pipeline import make_pipeline
 
-import skxray._io
+import skxray.io._folders
 from skxray import (
     HistogramEqualizer,
     ImageDirLoader,
@@ -16,8 +16,9 @@ from skxray import (
     ScratchCNNClassifier,
     cam_explain,
 )
-from skxray._streaming import ImageStream, StreamBatches
 from skxray.datasets import load_sample_xrays
+from skxray.io._stream import ImageStream
+from skxray.models._batches import StreamBatches
 
 pytestmark = pytest.mark.eager
 
@@ -33,13 +34,13 @@ def sample():
 def decoded(monkeypatch):
     """The number of images decoded by each call of the loader's decoder."""
     sizes = []
-    decode_many = skxray._io._decode_many
+    decode_many = skxray.io._folders._decode_many
 
     def spy(paths, *args, **kwargs):
         sizes.append(len(paths))
         return decode_many(paths, *args, **kwargs)
 
-    monkeypatch.setattr(skxray._io, "_decode_many", spy)
+    monkeypatch.setattr(skxray.io._folders, "_decode_many", spy)
     return sizes
 
 

@@ -29,12 +29,12 @@ from skxray import (
     recommended_classifier,
     save,
 )
-from skxray._callbacks import EpochScores, count_metrics
-from skxray._evaluate_multiclass import evaluate_multiclass_scores
-from skxray._losses import SparseCategoricalCrossentropyWithSmoothing
-from skxray._metrics import probability_score, scores_from_confusion
-from skxray._validation import InvalidParameterError
 from skxray.datasets import get_sample_xrays_path, load_sample_xrays
+from skxray.evaluation._multiclass import evaluate_multiclass_scores
+from skxray.evaluation._scores import probability_score, scores_from_confusion
+from skxray.models._callbacks import EpochScores, count_metrics
+from skxray.models._losses import SparseCategoricalCrossentropyWithSmoothing
+from skxray.utils._param_validation import InvalidParameterError
 
 pytestmark = pytest.mark.eager
 

@@ -13,7 +13,7 @@ from sklearn.base import clone, is_classifier
 from sklearn.model_selection import GridSearchCV, cross_val_score
 from sklearn.pipeline import Pipeline
 
-import skxray._features
+import skxray.models._weights
 from skxray import (
     FEATURE_CACHE,
     ImageDirLoader,
@@ -24,8 +24,8 @@ from skxray import (
     cam_explain,
     load_image_folder,
 )
-from skxray._backbones import BACKBONES, BackbonePreprocessing
 from skxray.datasets import get_sample_xrays_path
+from skxray.models._backbones import BACKBONES, BackbonePreprocessing
 
 # Tiny synthetic fits: Keras functions run eagerly (tests/conftest.py).
 pytestmark = pytest.mark.eager
@@ -176,12 +176,12 @@ def test_imagenet_offline_error_says_what_to_do(synthetic, tmp_path, monkeypatch
     def offline(*args, **kwargs):
         raise Exception("URL fetch failure: no network")
 
-    monkeypatch.setattr(skxray._features.keras.utils, "get_file", offline)
+    monkeypatch.setattr(skxray.models._weights.keras.utils, "get_file", offline)
     clf = InceptionTransferClassifier(**{**TINY, "weights": "imagenet"})
     with pytest.raises(WeightsNotAvailableError) as info:
         clf.fit(synthetic.images[:8], synthetic.target[:8])
     message = str(info.value)
-    assert skxray._features.IMAGENET_FILE in message
+    assert skxray.models._weights.IMAGENET_FILE in message
     assert str(tmp_path / "keras_home" / "models") in message and "weights=<path" in message
 
 
@@ -192,9 +192,10 @@ def test_imagenet_uses_the_keras_cache(synthetic, tmp_path, monkeypatch):
     (home / "models").mkdir(parents=True)
     donor.save_weights(home / "models" / "standin.weights.h5")
     os.rename(
-        home / "models" / "standin.weights.h5", home / "models" / skxray._features.IMAGENET_FILE
+        home / "models" / "standin.weights.h5",
+        home / "models" / skxray.models._weights.IMAGENET_FILE,
     )
-    assert skxray._features.resolve_weights("imagenet").startswith(str(home))
+    assert skxray.models._weights.resolve_weights("imagenet").startswith(str(home))
 
 
 # Loading the junk file makes Keras warn once per layer before it fails; the error is the test.

@@ -3,9 +3,10 @@
 from importlib import resources
 from pathlib import Path
 
-from .._decode import _IMAGE_CONSTRAINTS
-from .._io import load_image_folder
-from .._validation import LOADER_IMAGE_SIZE, StrOptions, validate_params
+from ..io._decode import _IMAGE_CONSTRAINTS
+from ..io._folders import load_image_folder
+from ..utils._defaults import LOADER_IMAGE_SIZE
+from ..utils._param_validation import StrOptions, validate_params
 
 ATTRIBUTION = (
     "Images: Kermany, Zhang, Goldbaum (2018), 'Labeled Optical Coherence Tomography (OCT) and "

@@ -6,8 +6,8 @@ import cv2
 import numpy as np
 from sklearn.utils import Bunch, check_random_state
 
-from .._validation import (
-    SYNTHETIC_IMAGE_SIZE,
+from ..utils._defaults import SYNTHETIC_IMAGE_SIZE
+from ..utils._param_validation import (
     ImageSize,
     Interval,
     check_image_size,

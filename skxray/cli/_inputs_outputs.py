@@ -1,0 +1,248 @@
+"""Helpers of the ``skxray`` commands: errors, progress, output checks, model files, images.
+
+Model files are read and written only by ``_save_model`` and ``_load_model``. Every problem a
+user can fix is raised as :class:`CommandError` (or an skxray error) with a message that names
+the file; ``skxray.cli.main`` prints it as one line. TensorFlow, Keras and scikit-learn are
+imported inside the functions.
+"""
+
+import os
+import sys
+from pathlib import Path
+
+DEFAULT_CLASS_NAMES = ("NORMAL", "PNEUMONIA")  # load_image_folder's labels 0 and 1
+POSITIVE_CLASS = "PNEUMONIA"
+
+
+class CommandError(Exception):
+    """A problem the person running the command can fix; the message says which file."""
+
+
+def one_line(exc):
+    """The message of ``exc`` on one line, naming the file of an ``OSError``."""
+    if isinstance(exc, OSError) and exc.strerror and exc.filename is not None:
+        text = f"{os.fspath(exc.filename)}: {exc.strerror}"
+    else:
+        text = str(exc) or type(exc).__name__
+    return " ".join(text.split())
+
+
+def plural(count, noun):
+    """``1 image``, ``2 images``."""
+    return f"{count} {noun}{'' if count == 1 else 's'}"
+
+
+def progress(args, message):
+    """Print a progress line, unless --quiet."""
+    if not args.quiet:
+        print(message, flush=True)
+
+
+def keras_verbosity(args):
+    """The estimators' ``verbose``: 0 with --quiet, else 1 (they draw a bar on a terminal
+    and write one line an epoch elsewhere)."""
+    return 0 if args.quiet else 1
+
+
+def make_folder(path, what="output folder"):
+    """Create folder ``path`` (and its parents), or say why it cannot be."""
+    path = Path(path)
+    for ancestor in (path, *path.parents):
+        if ancestor.exists():
+            if not ancestor.is_dir():
+                raise CommandError(f"cannot create {what} {path}: {ancestor} is a file")
+            break
+    try:
+        path.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise CommandError(f"cannot create {what} {path}: {exc.strerror or exc}") from exc
+    if not os.access(path, os.W_OK):
+        raise CommandError(f"cannot write to {what} {path}: permission denied")
+    return path
+
+
+def check_output_file(path, what):
+    """Check before the long steps that file ``path`` can be written."""
+    path = Path(path)
+    if path.is_dir():
+        raise CommandError(f"{what} {path} is a folder; give a file name")
+    make_folder(path.parent, f"folder of the {what}")
+    return path
+
+
+def _save_model(model, path, **metadata):
+    """Write a fitted model to ``path`` with :func:`skxray.save` (a file that loading never
+    unpickles); ``metadata``: ``target_names``, ``threshold``, ``training_paths``."""
+    from ..persistence._model_file import save
+
+    path = check_output_file(path, "model file")
+    try:
+        save(model, path, **metadata)  # written to a temporary file, then renamed
+    except (OSError, TypeError, ValueError) as exc:
+        raise CommandError(f"cannot write model file {path}: {one_line(exc)}") from exc
+    return path
+
+
+def _load_model(path):
+    """Read a model file written by ``_save_model`` / :func:`skxray.save`:
+    ``(model, metadata)``. Any problem with the file raises one :class:`CommandError`
+    naming it; nothing in the file is unpickled or run."""
+    from ..persistence._model_file import ModelFileError, load, load_metadata
+
+    path = Path(path)
+    if not path.exists():
+        raise CommandError(f"model file {path} does not exist")
+    if not path.is_file():
+        raise CommandError(f"model file {path} is a folder, not a file")
+    try:
+        metadata = load_metadata(path)
+        model = load(path)
+    except ModelFileError as exc:
+        raise CommandError(
+            f"cannot read model file: {one_line(exc)} (write one with skxray train or "
+            "skxray demo --save)"
+        ) from exc
+    return model, metadata
+
+
+def image_files(inputs):
+    """The image files among ``inputs``: files as given, folders searched recursively."""
+    from ..io._files import IMAGE_EXTENSIONS, _is_image_file
+
+    files = []
+    for item in inputs:
+        path = Path(item)
+        if path.is_dir():
+            found = sorted(
+                p
+                for p in path.rglob("*")
+                if not any(part.startswith(".") for part in p.relative_to(path).parts)
+                and p.is_file()
+                and _is_image_file(p)  # a known extension, or DICOM by its marker
+            )
+            if not found:
+                raise CommandError(
+                    f"folder {path} holds no image files ({', '.join(IMAGE_EXTENSIONS)} or "
+                    "DICOM), even in its sub-folders"
+                )
+            files += found
+        elif path.exists():
+            files.append(path)
+        else:
+            raise CommandError(f"{path}: no such file or folder")
+    return list(dict.fromkeys(str(f) for f in files))
+
+
+def image_shape(model, path):
+    """The (H, W, C) a fitted model (Pipeline, ensemble or skxray classifier) was fitted on."""
+    from ..utils._estimators import final_estimator, members
+
+    shape = getattr(members(model)[0], "image_shape_", None)
+    if shape is None:
+        raise CommandError(
+            f"cannot tell which image size the {type(final_estimator(model)).__name__} in "
+            f"{path} expects; save a Pipeline that starts with an ImageDirLoader instead"
+        )
+    return shape
+
+
+def decode_for(model, model_path, paths, args, skip_bad=False):
+    """Decode ``paths`` as ``model`` reads them.
+
+    Returns ``(images, kept_paths, problems, rest)``: ``rest`` is the model after its
+    ``ImageDirLoader`` (or the whole model, which then decodes at its ``image_shape_``), so
+    ``rest.predict_proba(images)`` is the model's prediction for ``kept_paths``.
+    """
+    import warnings
+
+    import numpy as np
+
+    from ..io._folders import ImageDirLoader, _decode_many
+    from ..utils._param_validation import check_image_size
+
+    first = model.steps[0][1] if hasattr(model, "steps") else None
+    if isinstance(first, ImageDirLoader):
+        loader, rest = first, model[1:]
+    else:
+        height, width, channels = image_shape(model, model_path)
+        color_mode = "rgb" if channels == 3 else "grayscale"
+        loader, rest = ImageDirLoader((height, width), color_mode=color_mode), model
+    progress(args, f"decoding {plural(len(paths), 'image')}...")
+    size = check_image_size(loader.image_size, "image_size", "ImageDirLoader")
+    problems = []
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)  # skipped files are returned instead
+        images, ok = _decode_many(
+            np.asarray(paths, dtype=str),
+            size,
+            loader.color_mode,
+            loader.resize,
+            loader.interpolation,
+            np.dtype(loader.dtype),
+            "skip" if skip_bad else "raise",
+            problems,
+            -1,
+            verbose=not args.quiet,
+        )
+    if not ok.any():
+        raise CommandError(f"none of the {len(paths)} images could be read: {problems[0]}")
+    kept = [p for p, good in zip(paths, ok, strict=True) if good]
+    return (images if ok.all() else images[ok]), kept, problems, rest
+
+
+def class_names(model, metadata):
+    """The model's class names and the column of PNEUMONIA (the positive class)."""
+    names = metadata.get("class_names")
+    classes = list(model.classes_)
+    if not names:
+        if all(isinstance(c, str) for c in classes):
+            names = classes
+        elif len(classes) == 2 and [int(c) for c in classes] == [0, 1]:
+            names = list(DEFAULT_CLASS_NAMES)
+        else:
+            names = [str(c) for c in classes]
+    if len(names) != len(classes):
+        raise CommandError(
+            f"the model has {len(classes)} classes but its file names {len(names)}: {names}"
+        )
+    if len(names) > 2:
+        return list(names), None
+    return list(names), names.index(POSITIVE_CLASS) if POSITIVE_CLASS in names else 1
+
+
+def threshold_of(args, metadata, n_classes=2):
+    """--threshold, else the threshold saved with the model, else 0.5; ``None`` for a model
+    of three classes or more, which predicts the most probable class."""
+    if n_classes > 2:
+        if args.threshold is not None:
+            raise CommandError(
+                f"--threshold is for two-class models; this one has {n_classes} classes and "
+                "predicts the most probable"
+            )
+        return None
+    if args.threshold is not None:
+        return args.threshold
+    saved = metadata.get("threshold")
+    return 0.5 if saved is None else saved
+
+
+def report_skipped(problems):
+    """List skipped files on stderr; the clause the summary line ends with."""
+    for problem in problems:
+        print(f"skxray: skipped {problem}", file=sys.stderr)
+    return f"; skipped {len(problems)} unreadable file(s), listed on stderr" if problems else ""
+
+
+def model_and_images(args, inputs):
+    """What ``predict`` and ``explain`` start from: the model file, its class names and
+    threshold, and the images of ``inputs`` decoded as the model reads them.
+
+    Returns ``(names, positive, threshold, images, paths, problems, rest)``; see
+    :func:`decode_for` for the last four. ``positive`` (the column of PNEUMONIA) and
+    ``threshold`` are ``None`` for a model of three classes or more.
+    """
+    model, metadata = _load_model(args.model)
+    names, positive = class_names(model, metadata)
+    threshold = threshold_of(args, metadata, len(names))
+    decoded = decode_for(model, args.model, image_files(inputs), args, args.skip_bad)
+    return (names, positive, threshold, *decoded)

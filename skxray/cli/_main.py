@@ -1,0 +1,115 @@
+"""The skxray command line: demo, train, evaluate, predict and explain.
+
+``main`` is the entry point. This module and ``_cli_parser.py`` import only the standard
+library, so that ``skxray --help`` and ``skxray --version`` start at once. The commands
+(``_cli_commands.py``, ``_cli_explain.py``, with the helpers of ``_cli_io.py``) import
+TensorFlow, Keras and scikit-learn when they run.
+"""
+
+import contextlib
+import logging
+import os
+import re
+import sys
+import warnings
+
+from ._parser import _Exit, _UsageError, build_parser
+
+# Lines that TensorFlow's C++ runtime (absl logging) writes to stderr while it loads.
+_NATIVE_LOG_LINE = re.compile(
+    r"^(?:[IWEF]\d{4} [\d:.]+\s+\d+ [^\]\s]+:\d+\]"
+    r"|WARNING: All log messages before absl::InitializeLog\(\) is called)"
+)
+
+
+@contextlib.contextmanager
+def _quiet_libraries(verbose):
+    """Keep TensorFlow's, absl's and Keras' log lines and warnings off the terminal."""
+    if verbose:
+        yield
+        return
+    os.environ["TF_CPP_MIN_LOG_LEVEL"] = "3"  # before TensorFlow is imported
+    loggers = [logging.getLogger(name) for name in ("tensorflow", "absl", "keras")]
+    levels = [logger.level for logger in loggers]
+    for logger in loggers:
+        logger.setLevel(logging.ERROR)
+    try:
+        with warnings.catch_warnings():
+            warnings.filterwarnings("ignore", module=r"(tensorflow|absl|keras|scikeras)(\.|$)")
+            if "keras" not in sys.modules:
+                _import_quietly("keras")
+            yield
+    finally:
+        for logger, level in zip(loggers, levels, strict=True):
+            logger.setLevel(level)
+
+
+def _import_quietly(module):
+    """Import ``module``, dropping the native log lines TensorFlow writes while it loads.
+
+    TensorFlow 2.21's C++ runtime logs before absl::InitializeLog(), which ignores
+    TF_CPP_MIN_LOG_LEVEL, so file descriptor 2 points at a temporary file meanwhile.
+    Anything else written there (a real error) is passed on.
+    """
+    import tempfile
+
+    sys.stderr.flush()
+    try:
+        saved = os.dup(2)
+    except OSError:  # pragma: no cover - no stderr at all
+        __import__(module)
+        return
+    with tempfile.TemporaryFile() as captured:
+        os.dup2(captured.fileno(), 2)
+        try:
+            __import__(module)
+        finally:
+            sys.stderr.flush()
+            os.dup2(saved, 2)
+            os.close(saved)
+            captured.seek(0)
+            lines = captured.read().decode("utf-8", "replace").splitlines(keepends=True)
+            kept = [line for line in lines if not _NATIVE_LOG_LINE.match(line)]
+            kept = [line for line in kept if not line.startswith("To enable the following")]
+            sys.stderr.write("".join(kept))
+
+
+def _run(args):
+    from . import _commands as _cli_commands
+
+    if args.command == "explain":
+        from ._explain import explain
+
+        return explain(args)
+    return getattr(_cli_commands, args.command)(args)
+
+
+def main(argv=None):
+    """Run the ``skxray`` command; return its exit status (0, or 2 after an error)."""
+    try:
+        args = build_parser().parse_args(argv)
+    except _Exit as done:
+        return done.status
+    except _UsageError as exc:
+        print(f"skxray: error: {exc}", file=sys.stderr)
+        return 2
+    try:
+        with _quiet_libraries(args.verbose):
+            return _run(args)
+    except KeyboardInterrupt:
+        if args.debug:
+            raise
+        print("skxray: interrupted", file=sys.stderr)
+        return 130
+    except Exception as exc:
+        from ._inputs_outputs import CommandError, one_line
+
+        if args.debug or not isinstance(exc, (CommandError, ValueError, TypeError, OSError)):
+            raise
+        sys.stdout.flush()
+        print(f"skxray: error: {one_line(exc)}", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

@@ -1,0 +1,22 @@
+"""The classifiers: networks trained from scratch, transfer learning, augmentation, recipes."""
+
+from ._augment import XrayAugmenter
+from ._callbacks import EpochScores
+from ._feature_cache import FEATURE_CACHE, FeatureCache
+from ._recipe import RECIPES, recommended_classifier
+from ._scratch import ScratchCNNClassifier
+from ._transfer import InceptionTransferClassifier, TransferClassifier
+from ._weights import WeightsNotAvailableError
+
+__all__ = [
+    "FEATURE_CACHE",
+    "RECIPES",
+    "EpochScores",
+    "FeatureCache",
+    "InceptionTransferClassifier",
+    "ScratchCNNClassifier",
+    "TransferClassifier",
+    "WeightsNotAvailableError",
+    "XrayAugmenter",
+    "recommended_classifier",
+]
