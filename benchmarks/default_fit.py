@@ -40,7 +40,7 @@ from skxray import (
     region_masks,
     shortcut_audit,
 )
-from skxray.models._recipe import DEFAULT_PRESET
+from skxray.models._recipe import DEFAULT_RECIPE
 
 HERE = Path(__file__).resolve().parent
 
@@ -69,7 +69,7 @@ def audit_model(model, val_sets):
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--preset", default=DEFAULT_PRESET)
+    parser.add_argument("--preset", default=DEFAULT_RECIPE)
     parser.add_argument("--out", default=str(HERE / "default_fit.json"))
     args = parser.parse_args()
     paths, y, _ = train_subset(0)

@@ -34,11 +34,11 @@ from skxray import (
 from skxray.cli import main
 from skxray.cli._inputs_outputs import CommandError
 from skxray.cli._parser import _CAM_METHODS as CLI_CAM_METHODS
-from skxray.cli._parser import _DEFAULT_PRESET as CLI_DEFAULT_PRESET
-from skxray.cli._parser import _PRESETS as CLI_PRESETS
+from skxray.cli._parser import _DEFAULT_RECIPE as CLI_DEFAULT_RECIPE
+from skxray.cli._parser import _RECIPES as CLI_RECIPES
 from skxray.datasets import get_sample_xrays_path, load_sample_xrays
 from skxray.explain._cam import CAM_METHODS
-from skxray.models._recipe import DEFAULT_PRESET
+from skxray.models._recipe import DEFAULT_RECIPE
 
 pytestmark = pytest.mark.eager
 
@@ -131,8 +131,8 @@ def check_error(capsys, argv, *fragments):
 
 
 def test_literal_names_match_the_registries():
-    assert CLI_PRESETS == tuple(sorted(RECIPES))
-    assert CLI_DEFAULT_PRESET == DEFAULT_PRESET
+    assert CLI_RECIPES == tuple(sorted(RECIPES))
+    assert CLI_DEFAULT_RECIPE == DEFAULT_RECIPE
     assert sorted(CLI_CAM_METHODS) == sorted(CAM_METHODS)
 
 
@@ -167,7 +167,7 @@ def test_version_and_plain_help(capsys):
     assert "(default: predictions.csv)" in run(capsys, "predict", "--help")[1]
     help_text = " ".join(run(capsys, "train", "--help")[1].split())
     assert "--weights PATH for the inception preset" in help_text
-    assert f"(default: {DEFAULT_PRESET})" in help_text
+    assert f"(default: {DEFAULT_RECIPE})" in help_text
     status, out, _ = run(capsys, "--help")
     assert status == 0 and all(c in out for c in ("predict", "explain", "exit status"))
 
@@ -372,7 +372,7 @@ def test_errors_about_options_and_outputs(files, capsys):
     for value in ("1.5", "0", "abc", "nan"):
         check_error(capsys, ["predict", model, tree, "--threshold", value], "--threshold", value)
     check_error(capsys, ["evaluate", model, tree, "--bootstrap", "0"], "--bootstrap")
-    check_error(capsys, ["train", tree, "--preset", "nope"], "--preset", "nope")
+    check_error(capsys, ["train", tree, "--recipe", "nope"], "--recipe", "nope")
     check_error(capsys, ["nope"], "invalid choice")
     check_error(capsys, ["explain", model, tree, "--method", "lime"], "--method")
     blocked = files / "file.txt" / "out"  # under a regular file
@@ -395,13 +395,16 @@ def test_train_speaks_cli_about_weights(files, tmp_path, capsys, monkeypatch):
     monkeypatch.setenv("KERAS_HOME", str(tmp_path))
     monkeypatch.setattr(keras.utils, "get_file", offline)
     train = ["train", files / "tree", "--out", tmp_path / "m.skxray"]
-    message = check_error(capsys, [*train, "--preset", "inception"], "--weights PATH", "no network")
+    message = check_error(capsys, [*train, "--recipe", "inception"], "--weights PATH", "no network")
     assert "weights=" not in message
     check_error(
-        capsys, [*train, "--preset", "inception", "--weights", tmp_path / "w.h5"], "w.h5", "exist"
+        capsys, [*train, "--recipe", "inception", "--weights", tmp_path / "w.h5"], "w.h5", "exist"
     )
-    check_error(capsys, [*train, "--weights", "none"], "--weights", "inception preset")
+    check_error(capsys, [*train, "--weights", "none"], "--weights", "inception recipe")
     assert not (tmp_path / "m.skxray").exists()
+    # the old spelling --preset still works for one release, with a warning
+    status, _, err = run(capsys, *train, "--preset", "inception", "--weights", tmp_path / "w.h5")
+    assert status == 2 and "--preset is deprecated; use --recipe" in err and "w.h5" in err
 
 
 def test_debug_shows_the_traceback(files):

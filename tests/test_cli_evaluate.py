@@ -22,7 +22,7 @@ from skxray import (
 from skxray.cli import main
 from skxray.datasets import get_sample_xrays_path, load_sample_xrays
 from skxray.evaluation._evaluate import evaluate_scores
-from skxray.models._recipe import DEFAULT_PRESET
+from skxray.models._recipe import DEFAULT_RECIPE
 from skxray.utils._param_validation import InvalidParameterError
 
 
@@ -105,15 +105,15 @@ def test_train_then_evaluate_the_recommended_recipe(tmp_path, capsys):
     args = ["train", sample, "--out", str(model), "--seeds", "1", "--target", "subtype"]
     assert main(args) == 0
     out = capsys.readouterr().out
-    assert "200 images" in out and "saved to" in out and f"preset {DEFAULT_PRESET!r}" in out
+    assert "200 images" in out and "saved to" in out and f"recipe {DEFAULT_RECIPE!r}" in out
     assert "['NORMAL', 'BACTERIA', 'VIRUS']" in out
     card = (tmp_path / "MODEL_CARD.md").read_text()
     assert "not for diagnosis" in card and "200 image files" in card and "Not measured" in card
     assert "Classes: NORMAL, BACTERIA, VIRUS" in card and "most probable class" in card
     fitted = load(model)
-    preprocess = list(RECIPES[DEFAULT_PRESET]["preprocess"])
+    preprocess = list(RECIPES[DEFAULT_RECIPE]["preprocess"])
     assert [name for name, _ in fitted.steps] == ["imagedirloader", *preprocess, "classifier"]
-    assert fitted[0].image_size == RECIPES[DEFAULT_PRESET]["image_size"]
+    assert fitted[0].image_size == RECIPES[DEFAULT_RECIPE]["image_size"]
     other = tmp_path / "inception.skxray"
     tiny = tmp_path / "tiny"  # the inception preset featurises every image: 3 a class
     data = load_image_folder(sample)
@@ -121,7 +121,7 @@ def test_train_then_evaluate_the_recommended_recipe(tmp_path, capsys):
         (tiny / name).mkdir(parents=True)
         for path in data.paths[data.target == label][:3]:
             shutil.copy(path, tiny / name)
-    args = ["train", str(tiny), "--preset", "inception", "--weights", "none", "--out", str(other)]
+    args = ["train", str(tiny), "--recipe", "inception", "--weights", "none", "--out", str(other)]
     assert main(args) == 0
     assert isinstance(load(other)[-1], InceptionTransferClassifier)
     args = ["evaluate", str(model), sample, "--bootstrap", "20", "--out", str(tmp_path / "ev")]

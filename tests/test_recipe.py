@@ -17,7 +17,7 @@ from skxray import (
     recommended_classifier,
 )
 from skxray.datasets import load_sample_xrays
-from skxray.models._recipe import DEFAULT_PRESET
+from skxray.models._recipe import DEFAULT_RECIPE
 
 FAST = dict(input_size=75, head_units=8, epochs=2, batch_size=16)  # test-sized recipe
 
@@ -53,9 +53,9 @@ def test_every_preset_builds_its_documented_pipeline(preset):
 
 
 def test_default_preset_is_a_preset_and_the_default():
-    assert DEFAULT_PRESET in RECIPES
+    assert DEFAULT_RECIPE in RECIPES
     default = recommended_classifier()
-    chosen = recommended_classifier(DEFAULT_PRESET)
+    chosen = recommended_classifier(DEFAULT_RECIPE)
     assert repr(default) == repr(chosen)
 
 
@@ -64,7 +64,7 @@ def test_default_recipe_fits_the_sample_and_ranks_it():
     data = load_sample_xrays()
     train, test = np.r_[0:70, 100:170], np.r_[70:100, 170:200]
     pipe = recommended_classifier(paths=True, n_seeds=1)
-    assert pipe[0].image_size == RECIPES[DEFAULT_PRESET]["image_size"]
+    assert pipe[0].image_size == RECIPES[DEFAULT_RECIPE]["image_size"]
     pipe.set_params(classifier__epochs=15)  # 140 training images need more epochs
     pipe.fit(data.paths[train], data.target[train])
     report = evaluate(pipe, data.paths[test], data.target[test], n_bootstrap=20, plot=False)
@@ -133,9 +133,19 @@ def test_paths_pipeline_scores_and_round_trips(tmp_path):
         ({"n_seeds": 2.0}, "'n_seeds' parameter"),
         ({"random_state": None}, "'random_state' parameter"),
         ({"image_size": 64}, "None unless paths=True"),
-        ({"preset": "resnet"}, "'preset' parameter of recommended_classifier"),
+        ({"recipe": "resnet"}, "'recipe' parameter of recommended_classifier"),
     ],
 )
 def test_bad_arguments_are_named(kwargs, match):
     with pytest.raises(ValueError, match=match):
         recommended_classifier(weights=None, **kwargs)
+
+
+def test_the_old_preset_keyword_still_works_with_a_future_warning():
+    with pytest.warns(FutureWarning, match="'preset' was renamed 'recipe'"):
+        old = recommended_classifier(preset="augmented-cnn")
+    new = recommended_classifier("augmented-cnn")
+    assert [name for name, _ in old.steps] == [name for name, _ in new.steps]
+    assert repr(old) == repr(new)
+    with pytest.raises(TypeError, match="both recipe= and preset="):
+        recommended_classifier("inception", preset="augmented-cnn")

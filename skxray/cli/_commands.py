@@ -4,6 +4,7 @@ TensorFlow, Keras and scikit-learn are imported inside the functions, when a com
 """
 
 import os
+import sys
 import time
 from pathlib import Path
 
@@ -143,20 +144,23 @@ def train(args):
     out = check_output_file(args.out, "model file")
     weights = "imagenet" if args.weights is None else args.weights
     weights = weights.lower() if weights.lower() in ("imagenet", "none") else weights
-    if args.weights is not None and args.preset != "inception":
-        raise CommandError(f"--weights is for the inception preset, not {args.preset!r}")
+    if args.old_preset is not None:
+        print("skxray: warning: --preset is deprecated; use --recipe", file=sys.stderr)
+        args.recipe = args.old_preset
+    if args.weights is not None and args.recipe != "inception":
+        raise CommandError(f"--weights is for the inception recipe, not {args.recipe!r}")
     if weights == "none":
         weights = None
     elif weights != "imagenet" and not os.path.isfile(weights):
         raise CommandError(f"weights file {weights} (--weights) does not exist")
     data = load_image_folder(args.data_dir, target=args.target)
     clf = recommended_classifier(
-        args.preset, weights=weights, n_seeds=args.seeds, paths=True, verbose=keras_verbosity(args)
+        args.recipe, weights=weights, n_seeds=args.seeds, paths=True, verbose=keras_verbosity(args)
     )
     progress(
         args,
         f"skxray train: {len(data.target)} images in {args.data_dir}, classes "
-        f"{data.target_names}; preset {args.preset!r}, {len(members(clf))} seed(s).",
+        f"{data.target_names}; recipe {args.recipe!r}, {len(members(clf))} seed(s).",
     )
     clf.set_params(imagedirloader__n_jobs=-1)
     progress(args, "training...")
@@ -168,7 +172,7 @@ def train(args):
     _save_model(clf, out, target_names=data.target_names, training_paths=list(data.paths))
     card = out.with_name("MODEL_CARD.md")
     write_model_card(
-        card, load_metadata(out), title=f"skxray model {out.name} (preset {args.preset})"
+        card, load_metadata(out), title=f"skxray model {out.name} (recipe {args.recipe})"
     )
     print(f"Fitted in {time.perf_counter() - start:.0f} s; saved to {out}, model card {card}")
     print(f"Score it on held-out data with: skxray evaluate {out} DATA_DIR")
@@ -186,7 +190,7 @@ def demo(args):
     from .. import binary_scores, plot_heatmaps, plot_learning_curves, recommended_classifier
     from ..datasets import ATTRIBUTION, load_sample_xrays
     from ..explain._plot import showcase_indices
-    from ..models._recipe import DEFAULT_PRESET
+    from ..models._recipe import DEFAULT_RECIPE
 
     out = make_folder(args.out)
     if args.save:
@@ -212,7 +216,7 @@ def demo(args):
     scores = binary_scores(data.target[test], proba)
     cnn = clf[-1]
     print(
-        f"\nTrained the recommended recipe ({DEFAULT_PRESET}, one seed) for {cnn.n_epochs_} "
+        f"\nTrained the recommended recipe ({DEFAULT_RECIPE}, one seed) for {cnn.n_epochs_} "
         f"epochs in {fit_time:.0f} s."
     )
     print("Held-out scores (PNEUMONIA positive):")

@@ -6,15 +6,15 @@ import sys
 from pathlib import Path
 
 # Literal copies, so that building the parser imports no Keras; tests/test_cli.py checks
-# that they equal sorted(skxray.RECIPES), skxray.models._recipe.DEFAULT_PRESET and
+# that they equal sorted(skxray.RECIPES), skxray.models._recipe.DEFAULT_RECIPE and
 # skxray.explain._cam.CAM_METHODS.
-_PRESETS = (
+_RECIPES = (
     "augmented-cnn",
     "equalized-augmented-cnn",
     "equalized-augmented-cnn-3seeds",
     "inception",
 )
-_DEFAULT_PRESET = "equalized-augmented-cnn"
+_DEFAULT_RECIPE = "equalized-augmented-cnn"
 _CAM_METHODS = ("gradcam", "gradcam++", "cam")
 
 _DESCRIPTION = """\
@@ -73,7 +73,7 @@ class _MainFormatter(_Formatter, argparse.RawDescriptionHelpFormatter):
 
 def _version():
     """The version in ``_version.py``, read without importing the package's modules."""
-    text = Path(__file__).with_name("_version.py").read_text(encoding="utf-8")
+    text = (Path(__file__).parents[1] / "_version.py").read_text(encoding="utf-8")
     match = re.search(r"""^__version__\s*=\s*["']([^"']+)["']""", text, re.MULTILINE)
     if match:
         return match.group(1)
@@ -192,11 +192,14 @@ def build_parser():
         "--out", default="skxray-model.skxray", metavar="FILE", help="model file to write"
     )
     train.add_argument(
-        "--preset",
-        default=_DEFAULT_PRESET,
-        choices=_PRESETS,
+        "--recipe",
+        default=_DEFAULT_RECIPE,
+        choices=_RECIPES,
         metavar="NAME",
-        help=f"recipe, one of {', '.join(_PRESETS)}",
+        help=f"recipe, one of {', '.join(_RECIPES)}",
+    )
+    train.add_argument(  # the old spelling, for one release
+        "--preset", dest="old_preset", choices=_RECIPES, default=None, help=argparse.SUPPRESS
     )
     train.add_argument(
         "--weights",

@@ -1,4 +1,6 @@
-"""recommended_classifier: the measured recipes, as named presets of one Pipeline."""
+"""recommended_classifier: the measured recipes, by name, as one Pipeline each."""
+
+import warnings
 
 from sklearn.base import clone
 from sklearn.ensemble import VotingClassifier
@@ -82,7 +84,7 @@ RECIPES = {
         n_seeds=1,
     ),
 }
-"""The named presets of :func:`recommended_classifier`.
+"""The named recipes of :func:`recommended_classifier`.
 
 Each is a dict: ``description``; ``model`` (``"cnn"``: :class:`ScratchCNNClassifier`,
 ``"inception"``: :class:`InceptionTransferClassifier`); ``image_size`` (the size it was
@@ -91,15 +93,15 @@ transformers in front: ``"histogramequalizer"``, ``"bordercrop"``); ``classifier
 settings) and ``n_seeds`` (members of the soft-voting seed ensemble).
 """
 
-DEFAULT_PRESET = "equalized-augmented-cnn"
-"""The preset :func:`recommended_classifier` returns by default."""
+DEFAULT_RECIPE = "equalized-augmented-cnn"
+"""The recipe :func:`recommended_classifier` returns by default."""
 
 _PREPROCESS = {"histogramequalizer": HistogramEqualizer, "bordercrop": BorderCrop}
 _MODELS = {"cnn": ScratchCNNClassifier, "inception": InceptionTransferClassifier}
 
 
 def recommended_classifier(
-    preset=DEFAULT_PRESET,
+    recipe=DEFAULT_RECIPE,
     *,
     weights="imagenet",
     n_seeds=None,
@@ -107,10 +109,11 @@ def recommended_classifier(
     image_size=None,
     random_state=0,
     verbose=0,
+    preset="deprecated",
 ):
     """skxray's recommended pneumonia classifier: a named, measured recipe.
 
-    Each preset of :data:`RECIPES` is a ``Pipeline`` of optional
+    Each recipe of :data:`RECIPES` is a ``Pipeline`` of optional
     preprocessing and a classifier (or a soft-voting ensemble of the same
     classifier with different seeds). The default was chosen by a rule
     written down before the candidates were measured, from patient-grouped
@@ -134,7 +137,7 @@ def recommended_classifier(
 
     Parameters
     ----------
-    preset : str, default="equalized-augmented-cnn"
+    recipe : str, default="equalized-augmented-cnn"
         A key of :data:`RECIPES`.
     weights : None, "imagenet" or path, default="imagenet"
         Inception-V3 weights (``"inception"`` only), as for
@@ -154,6 +157,10 @@ def recommended_classifier(
         ``random_state + k``.
     verbose : int, default=0
         Keras verbosity.
+    preset : str
+        Deprecated since 0.2 (a ``FutureWarning``), removed in 0.3: the old
+        name of ``recipe``. (``ScratchCNNClassifier(preset=...)`` names an
+        architecture, which is what "preset" keeps meaning.)
 
     Returns
     -------
@@ -178,39 +185,49 @@ def recommended_classifier(
     >>> [name for name, _ in recommended_classifier(paths=True).steps]
     ['imagedirloader', 'histogramequalizer', 'classifier']
     """
+    if preset != "deprecated":
+        warnings.warn(
+            "recommended_classifier's 'preset' was renamed 'recipe' in skxray 0.2 and will be "
+            "removed in 0.3; pass recipe= (or the name as the first argument).",
+            FutureWarning,
+            stacklevel=2,
+        )
+        if recipe != DEFAULT_RECIPE:
+            raise TypeError("recommended_classifier got both recipe= and preset=; pass recipe=.")
+        recipe = preset
     validate_params(
         {
-            "preset": [StrOptions(set(RECIPES))],
+            "recipe": [StrOptions(set(RECIPES))],
             "n_seeds": [integer(1, None), None],
             "paths": ["boolean"],
             "image_size": [ImageSize(), None],
             "random_state": [integer()],
             "verbose": ["verbose"],
         },
-        locals(),
+        {k: v for k, v in locals().items() if k != "preset"},
         "recommended_classifier",
     )
     if image_size is not None and not paths:
         invalid("image_size", "recommended_classifier", "None unless paths=True", image_size)
-    recipe = RECIPES[preset]
-    n_seeds = recipe["n_seeds"] if n_seeds is None else n_seeds
+    chosen = RECIPES[recipe]
+    n_seeds = chosen["n_seeds"] if n_seeds is None else n_seeds
 
     def make(seed):
         settings = {
-            k: clone(v) if hasattr(v, "get_params") else v for k, v in recipe["classifier"].items()
+            k: clone(v) if hasattr(v, "get_params") else v for k, v in chosen["classifier"].items()
         }
-        if recipe["model"] == "inception":
+        if chosen["model"] == "inception":
             settings["weights"] = weights
-        return _MODELS[recipe["model"]](random_state=seed, verbose=verbose, **settings)
+        return _MODELS[chosen["model"]](random_state=seed, verbose=verbose, **settings)
 
     if n_seeds == 1:
         classifier = make(random_state)
     else:
         members = [(f"seed{random_state + k}", make(random_state + k)) for k in range(n_seeds)]
         classifier = VotingClassifier(members, voting="soft")
-    steps = [(name, _PREPROCESS[name]()) for name in recipe["preprocess"]]
+    steps = [(name, _PREPROCESS[name]()) for name in chosen["preprocess"]]
     steps.append(("classifier", classifier))
     if paths:
-        size = recipe["image_size"] if image_size is None else image_size
+        size = chosen["image_size"] if image_size is None else image_size
         steps.insert(0, ("imagedirloader", ImageDirLoader(size)))
     return Pipeline(steps)
