@@ -16,6 +16,7 @@ Every public name is also importable from ``skxray`` itself.
 """
 
 import importlib
+import sys
 from typing import TYPE_CHECKING
 
 from ._version import __version__
@@ -60,7 +61,17 @@ if TYPE_CHECKING:  # for linters and IDEs; at run time, __getattr__ imports on f
         XrayAugmenter,
         recommended_classifier,
     )
-    from .persistence import ModelFileError, load, load_metadata, model_card, save, write_model_card
+    from .persistence import (
+        ModelFileError,
+        list_pretrained,
+        load,
+        load_metadata,
+        load_pretrained,
+        model_card,
+        pretrained_path,
+        save,
+        write_model_card,
+    )
     from .preprocessing import BorderCrop, HistogramEqualizer
     from .utils import limit_worker_threads, show_versions
 
@@ -76,6 +87,8 @@ SUBPACKAGES = (
     "utils",
 )
 """The topic subpackages, public namespaces: ``from skxray.explain import cam_explain``."""
+
+_KERAS_FREE = ("io", "preprocessing", "utils")
 
 # Each public name and the subpackage that exports it. They are imported on first use
 # (PEP 562), so that `import skxray` and `skxray --help` do not load TensorFlow.
@@ -100,6 +113,9 @@ _LAZY = {
     "load": "persistence",
     "load_image_folder": "io",
     "load_metadata": "persistence",
+    "load_pretrained": "persistence",
+    "list_pretrained": "persistence",
+    "pretrained_path": "persistence",
     "model_card": "persistence",
     "ModelFileError": "persistence",
     "MulticlassEvaluationReport": "evaluation",
@@ -155,6 +171,9 @@ __all__ = [
     "limit_worker_threads",
     "model_card",
     "load_metadata",
+    "load_pretrained",
+    "list_pretrained",
+    "pretrained_path",
     "overlay_heatmap",
     "patient_id",
     "pneumonia_subtype",
@@ -175,6 +194,11 @@ def __getattr__(name):
     package = _LAZY.get(name)
     if package is None:
         raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    if package not in _KERAS_FREE and "keras" not in sys.modules:
+        from .utils._quiet import import_quietly, wants_native_logs
+
+        if not wants_native_logs():  # TensorFlow's C++ start-up lines stay off stderr
+            import_quietly("keras")
     value = getattr(importlib.import_module(f".{package}", __name__), name)
     globals()[name] = value  # later look-ups skip __getattr__
     return value

@@ -112,3 +112,15 @@ def test_no_import_cycles_inside_skxray():
 def test_private_modules_stay_small():
     sizes = {p: len(p.read_text(encoding="utf-8").splitlines()) for p in PACKAGE.rglob("*.py")}
     assert max(sizes.values()) < 500, max(sizes.items(), key=lambda item: item[1])
+
+
+def test_first_use_of_an_estimator_is_quiet():
+    """No TensorFlow C++ start-up lines (CUDA, oneDNN, absl) on stderr, unless asked for."""
+    code = "import skxray; skxray.ScratchCNNClassifier; print('ok')"
+    env = {k: v for k, v in __import__("os").environ.items() if k != "TF_CPP_MIN_LOG_LEVEL"}
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env)
+    assert done.returncode == 0 and done.stdout.strip() == "ok", done.stderr
+    assert "I0000" not in done.stderr and "absl::InitializeLog" not in done.stderr, done.stderr
+    loud = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                          env={**env, "SKXRAY_VERBOSE": "1"})  # fmt: skip
+    assert loud.returncode == 0

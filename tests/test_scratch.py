@@ -394,7 +394,7 @@ def test_bad_input_errors(fitted, synthetic):
     ):
         ScratchCNNClassifier(**FAST, optimizer="adamm").fit(X, y)
     with pytest.raises(ValueError, match="'preset' parameter of ScratchCNNClassifier"):
-        ScratchCNNClassifier("resnet").fit(X, y)
+        ScratchCNNClassifier("resnet50").fit(X, y)
     with pytest.raises(NotFittedError):
         ScratchCNNClassifier().predict(X)
     with pytest.raises(ValueError, match="early_stopping=True needs validation data"):

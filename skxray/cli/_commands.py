@@ -26,6 +26,23 @@ from ._inputs_outputs import (
 )
 
 
+def models(args):
+    from ..persistence._pretrained import list_pretrained
+
+    shipped = list_pretrained()
+    if not shipped:
+        raise CommandError("this installation has no shipped models")
+    for entry in shipped:
+        print(
+            f"{entry['name']:<20} {entry['size_bytes'] / 2**20:5.2f} MiB  "
+            f"classes {', '.join(entry['classes'])}; recipe {entry['recipe']} at commit "
+            f"{entry['commit']}, trained on {entry['n_train']} images"
+        )
+    print(f"Training data: {shipped[0]['trained_on']}.")
+    print("Use one with: skxray predict --model NAME PATH... (default: pneumonia)")
+    return 0
+
+
 def predict(args):
     import csv
 

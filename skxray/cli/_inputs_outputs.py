@@ -8,6 +8,7 @@ imported inside the functions.
 
 import os
 import sys
+import zipfile
 from pathlib import Path
 
 DEFAULT_CLASS_NAMES = ("NORMAL", "PNEUMONIA")  # load_image_folder's labels 0 and 1
@@ -233,6 +234,43 @@ def report_skipped(problems):
     return f"; skipped {len(problems)} unreadable file(s), listed on stderr" if problems else ""
 
 
+def _is_model_file(path):
+    """Whether ``path`` is an skxray model file (a zip holding ``metadata.json``)."""
+    path = Path(path)
+    if path.suffix == ".skxray":
+        return True
+    try:
+        with zipfile.ZipFile(path) as archive:
+            return "metadata.json" in archive.namelist()
+    except (OSError, zipfile.BadZipFile):
+        return False
+
+
+def resolve_model(args, inputs):
+    """Set ``args.model`` to the model file to use and return the image inputs.
+
+    ``--model`` names a shipped model or a file; without it, a model file given as the
+    first input (the syntax before shipped models) is used, else the shipped
+    ``"pneumonia"`` model, and the command says which.
+    """
+    from ..persistence._model_file import ModelFileError
+    from ..persistence._pretrained import DEFAULT_PRETRAINED, _registry, pretrained_path
+
+    inputs = list(inputs)
+    if args.model is None and inputs and _is_model_file(inputs[0]):
+        args.model, inputs = inputs[0], inputs[1:]
+    if not inputs:
+        raise CommandError("no images given: name image files or folders")
+    name = DEFAULT_PRETRAINED if args.model is None else args.model
+    if args.model is None or (name in _registry() and not Path(name).exists()):
+        try:
+            args.model = str(pretrained_path(name))
+        except (ValueError, ModelFileError) as exc:
+            raise CommandError(one_line(exc)) from exc
+        print(f"Using the shipped model {name!r} (skxray models lists them).")
+    return inputs
+
+
 def model_and_images(args, inputs):
     """What ``predict`` and ``explain`` start from: the model file, its class names and
     threshold, and the images of ``inputs`` decoded as the model reads them.
@@ -241,6 +279,7 @@ def model_and_images(args, inputs):
     :func:`decode_for` for the last four. ``positive`` (the column of PNEUMONIA) and
     ``threshold`` are ``None`` for a model of three classes or more.
     """
+    inputs = resolve_model(args, inputs)
     model, metadata = _load_model(args.model)
     names, positive = class_names(model, metadata)
     threshold = threshold_of(args, metadata, len(names))

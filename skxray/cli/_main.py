@@ -9,17 +9,11 @@ TensorFlow, Keras and scikit-learn when they run.
 import contextlib
 import logging
 import os
-import re
 import sys
 import warnings
 
+from ..utils._quiet import import_quietly
 from ._parser import _Exit, _UsageError, build_parser
-
-# Lines that TensorFlow's C++ runtime (absl logging) writes to stderr while it loads.
-_NATIVE_LOG_LINE = re.compile(
-    r"^(?:[IWEF]\d{4} [\d:.]+\s+\d+ [^\]\s]+:\d+\]"
-    r"|WARNING: All log messages before absl::InitializeLog\(\) is called)"
-)
 
 
 @contextlib.contextmanager
@@ -37,41 +31,11 @@ def _quiet_libraries(verbose):
         with warnings.catch_warnings():
             warnings.filterwarnings("ignore", module=r"(tensorflow|absl|keras|scikeras)(\.|$)")
             if "keras" not in sys.modules:
-                _import_quietly("keras")
+                import_quietly("keras")
             yield
     finally:
         for logger, level in zip(loggers, levels, strict=True):
             logger.setLevel(level)
-
-
-def _import_quietly(module):
-    """Import ``module``, dropping the native log lines TensorFlow writes while it loads.
-
-    TensorFlow 2.21's C++ runtime logs before absl::InitializeLog(), which ignores
-    TF_CPP_MIN_LOG_LEVEL, so file descriptor 2 points at a temporary file meanwhile.
-    Anything else written there (a real error) is passed on.
-    """
-    import tempfile
-
-    sys.stderr.flush()
-    try:
-        saved = os.dup(2)
-    except OSError:  # pragma: no cover - no stderr at all
-        __import__(module)
-        return
-    with tempfile.TemporaryFile() as captured:
-        os.dup2(captured.fileno(), 2)
-        try:
-            __import__(module)
-        finally:
-            sys.stderr.flush()
-            os.dup2(saved, 2)
-            os.close(saved)
-            captured.seek(0)
-            lines = captured.read().decode("utf-8", "replace").splitlines(keepends=True)
-            kept = [line for line in lines if not _NATIVE_LOG_LINE.match(line)]
-            kept = [line for line in kept if not line.startswith("To enable the following")]
-            sys.stderr.write("".join(kept))
 
 
 def _run(args):

@@ -26,8 +26,9 @@ examples:
   skxray demo
   skxray train chest_xray/train --out model.skxray
   skxray evaluate model.skxray chest_xray/test
-  skxray predict model.skxray scans/ more/scan1.jpeg --out predictions.csv
-  skxray explain model.skxray scans/ --out heatmaps
+  skxray predict scans/ more/scan1.jpeg --out predictions.csv   # the shipped model
+  skxray predict --model model.skxray scans/ --out predictions.csv
+  skxray explain scans/ --out heatmaps
 
 exit status: 0 on success; 2 on an error, printed as one line
 "skxray: error: ..." on stderr (--debug shows the traceback instead)."""
@@ -142,6 +143,16 @@ def _model(parser):
     )
 
 
+def _optional_model(parser):
+    parser.add_argument(
+        "--model",
+        default=None,
+        metavar="NAME_OR_FILE",
+        help="a shipped model's name (see skxray models) or a model file (default: the "
+        "shipped 'pneumonia' model; a model file given as the first PATH works too)",
+    )
+
+
 def build_parser():
     parser = _Parser(
         prog="skxray", description=_DESCRIPTION, epilog=_EPILOG, formatter_class=_MainFormatter
@@ -253,7 +264,7 @@ def build_parser():
         "path, probability_pneumonia, label and threshold of each to a CSV file (a "
         "three-class model: path, one probability per class and label).",
     )
-    _model(predict)
+    _optional_model(predict)
     predict.add_argument("inputs", nargs="+", metavar="PATH", help="image files and folders")
     predict.add_argument(
         "--out", default="predictions.csv", metavar="FILE", help="CSV file to write"
@@ -273,7 +284,7 @@ def build_parser():
         "and an index.html showing them all. For a three-class model, the heatmap is the "
         "evidence for the predicted class.",
     )
-    _model(explain)
+    _optional_model(explain)
     explain.add_argument("images", nargs="+", metavar="IMAGE", help="image files and folders")
     explain.add_argument("--out", default="skxray-explain", metavar="DIR", help="output folder")
     explain.add_argument(
@@ -288,5 +299,11 @@ def build_parser():
         "--skip-bad",
         action="store_true",
         help="skip unreadable images (listed on stderr) instead of stopping at the first",
+    )
+    command(
+        "models",
+        "list the models that ship with skxray",
+        "List the fitted models that ship with skxray (usable offline with predict and "
+        "explain --model NAME): their names, classes, file sizes and training data.",
     )
     return parser

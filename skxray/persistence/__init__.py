@@ -2,5 +2,16 @@
 
 from ._card import model_card, write_model_card
 from ._model_file import ModelFileError, load, load_metadata, save
+from ._pretrained import list_pretrained, load_pretrained, pretrained_path
 
-__all__ = ["ModelFileError", "load", "load_metadata", "model_card", "save", "write_model_card"]
+__all__ = [
+    "ModelFileError",
+    "list_pretrained",
+    "load",
+    "load_metadata",
+    "load_pretrained",
+    "model_card",
+    "pretrained_path",
+    "save",
+    "write_model_card",
+]

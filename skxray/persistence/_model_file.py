@@ -207,7 +207,7 @@ def _metadata(model, nets, target_names, threshold, training_paths):
     }
 
 
-def save(model, path, *, target_names=None, threshold=0.5, training_paths=None):
+def save(model, path, *, target_names=None, threshold=0.5, training_paths=None, provenance=None):
     """Save a fitted skxray model to one file that :func:`load` reads without unpickling.
 
     joblib/pickle: only for files you trust; skxray.save/load for files you share.
@@ -237,6 +237,11 @@ def save(model, path, *, target_names=None, threshold=0.5, training_paths=None):
         The training images (a folder, searched recursively, or file paths):
         records their count and a sha256 of their sorted file names (names
         only, not contents).
+    provenance : dict, default=None
+        Where the model comes from, recorded as ``metadata["provenance"]``: a
+        dict of str keys and JSON values, e.g. ``{"recipe": ...,
+        "commit": ..., "trained_on": ...}`` (the shipped models record
+        these).
 
     Examples
     --------
@@ -252,13 +257,22 @@ def save(model, path, *, target_names=None, threshold=0.5, training_paths=None):
     ['NORMAL', 'PNEUMONIA']
     """
     validate_params(
-        {"threshold": [real(0, 1, closed="neither")], "target_names": [list, tuple, None]},
-        {"threshold": threshold, "target_names": target_names},
+        {
+            "threshold": [real(0, 1, closed="neither")],
+            "target_names": [list, tuple, None],
+            "provenance": [dict, None],
+        },
+        {"threshold": threshold, "target_names": target_names, "provenance": provenance},
         "skxray.save",
     )
     nets = _networks(model)
     _check_parameters(nets)
     metadata = _metadata(model, nets, target_names, threshold, training_paths)
+    if provenance is not None:
+        try:
+            metadata["provenance"] = json.loads(json.dumps(provenance))
+        except (TypeError, ValueError) as exc:
+            raise TypeError(f"skxray.save: provenance must be JSON data ({exc}).") from exc
     detached = [net._detach_network() for net in nets]
     try:  # the Keras objects are out of the estimators only while skops writes the skeleton
         skeleton = skops.io.dumps(model)

@@ -1,0 +1,126 @@
+"""Rebuild the models that ship with skxray (issue 22), from the public train split.
+
+    python benchmarks/train_pretrained.py [--check]
+
+For each shipped model, ``recommended_classifier(paths=True)`` (the default recipe, seed 0)
+is fitted on all 5216 images of ``chest_xray/train`` (Kermany et al. 2018, CC BY 4.0) and
+saved with :func:`skxray.save` into ``skxray/persistence/pretrained/``, with the recipe, the
+commit and the training data recorded in the file (``provenance``) and in
+``registry.json`` (file, SHA-256, size, fit time). ``--check`` fits each model a second time
+in this process and reports the largest difference of the two fits' probabilities on the
+bundled sample (max |dp|); results go to ``results/train_pretrained/train_pretrained.json``.
+Data: ``$SKXRAY_SHARED`` or ``../shared`` beside the checkout.
+"""
+
+import argparse
+import hashlib
+import json
+import os
+import platform
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+
+import keras
+import numpy as np
+from _common import SHARED
+
+import skxray
+from skxray import load_image_folder, recommended_classifier, save
+from skxray.datasets import load_sample_xrays
+from skxray.models._recipe import DEFAULT_RECIPE, RECIPES
+from skxray.persistence._pretrained import PRETRAINED_DIR
+
+HERE = Path(__file__).resolve().parent
+MODELS = {
+    "pneumonia": dict(
+        target="folder",
+        description="NORMAL vs PNEUMONIA: the default recipe, seed 0.",
+    ),
+    "pneumonia-subtype": dict(
+        target="subtype",
+        description="NORMAL, BACTERIA, VIRUS: the default recipe with target='subtype', seed 0.",
+    ),
+}
+TRAINED_ON = (
+    "the 5216 images of the public train split of Kermany, Zhang and Goldbaum (2018), "
+    "Labeled Optical Coherence Tomography (OCT) and Chest X-Ray Images for Classification, "
+    "Mendeley Data V2, doi:10.17632/rscbjbr9sj.2, CC BY 4.0: paediatric antero-posterior "
+    "chest X-rays of one hospital (Guangzhou Women and Children's Medical Center)"
+)
+
+
+def commit():
+    done = subprocess.run(["git", "rev-parse", "--short", "HEAD"], capture_output=True,
+                          text=True, cwd=HERE)  # fmt: skip
+    return done.stdout.strip() or "unknown"
+
+
+def fit(target):
+    data = load_image_folder(SHARED / "data" / "chest_xray" / "train", target=target)
+    model = recommended_classifier(paths=True, random_state=0)
+    start = time.perf_counter()
+    model.fit(data.paths, data.target)
+    return model, data, time.perf_counter() - start
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--check", action="store_true", help="fit twice, report max |dp|")
+    parser.add_argument("--out", default=str(HERE / "results" / "train_pretrained"))
+    args = parser.parse_args()
+    sample = load_sample_xrays(load_images=False).paths
+    registry, results = {"models": {}}, {}
+    for name, spec in MODELS.items():
+        model, data, seconds = fit(spec["target"])
+        path = PRETRAINED_DIR / f"{name}.skxray"
+        provenance = {
+            "name": name,
+            "recipe": DEFAULT_RECIPE,
+            "recipe_description": RECIPES[DEFAULT_RECIPE]["description"],
+            "random_state": 0,
+            "target": spec["target"],
+            "commit": commit(),
+            "trained_on": TRAINED_ON,
+            "n_train": len(data.paths),
+            "skxray": skxray.__version__,
+            "keras_backend": keras.backend.backend(),
+        }
+        save(model, path, target_names=list(data.target_names), training_paths=data.paths,
+             provenance=provenance)  # fmt: skip
+        blob = path.read_bytes()
+        registry["models"][name] = {
+            "file": path.name,
+            "sha256": hashlib.sha256(blob).hexdigest(),
+            "size_bytes": len(blob),
+            "classes": list(data.target_names),
+            "recipe": DEFAULT_RECIPE,
+            "commit": provenance["commit"],
+            "trained_on": TRAINED_ON,
+            "n_train": len(data.paths),
+            "fit_seconds": round(seconds, 1),
+            "description": spec["description"],
+        }
+        row = {"fit_seconds": round(seconds, 1), "size_bytes": len(blob)}
+        if args.check:
+            again, _, seconds2 = fit(spec["target"])
+            delta = np.abs(again.predict_proba(sample) - model.predict_proba(sample)).max()
+            row.update(refit_seconds=round(seconds2, 1), max_abs_dp=float(delta))
+        results[name] = row
+        print(name, row, flush=True)
+    (PRETRAINED_DIR / "registry.json").write_text(json.dumps(registry, indent=1) + "\n")
+    out = Path(args.out)
+    out.mkdir(parents=True, exist_ok=True)
+    meta = {
+        "date": time.strftime("%Y-%m-%d"),
+        "machine": f"{platform.machine()}, {os.cpu_count()} cores, no GPU",
+        "command": " ".join(["python", *sys.argv]),
+    }
+    (out / "train_pretrained.json").write_text(json.dumps({**meta, "models": results}, indent=1))
+
+
+if __name__ == "__main__":
+    main()
