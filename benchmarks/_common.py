@@ -1,4 +1,8 @@
-"""Paths and data loading shared by the benchmark scripts."""
+"""Paths, data loading and README tables shared by the benchmark scripts.
+
+The scripts live in ``speed/`` and ``studies/`` and put this folder on ``sys.path`` to
+import the shared modules here; each writes its results to ``results/<script name>/``.
+"""
 
 import os
 from pathlib import Path
@@ -8,6 +12,8 @@ import numpy as np
 from skxray import ImageDirLoader, load_image_folder
 from skxray.models._recipe import INCEPTION_HEAD
 
+BENCHMARKS = Path(__file__).resolve().parent
+RESULTS = BENCHMARKS / "results"
 SHARED = Path(os.environ.get("SKXRAY_SHARED", Path(__file__).resolve().parents[2] / "shared"))
 WEIGHTS = os.environ.get(
     "SKXRAY_STANDIN_WEIGHTS",
@@ -21,7 +27,7 @@ INCEPTION = dict(weights=WEIGHTS, input_size=150, **INCEPTION_HEAD, random_state
 
 def write_between_markers(name, lines):
     """Put ``lines`` into benchmarks/README.md between ``<!-- name -->`` and ``<!-- /name -->``."""
-    readme = Path(__file__).resolve().parent / "README.md"
+    readme = BENCHMARKS / "README.md"
     start, end = f"<!-- {name} -->\n", f"<!-- /{name} -->"
     text = readme.read_text()
     if start in text and end in text:

@@ -1,7 +1,7 @@
 """Decision logic of the benchmark scripts, on made-up results.
 
-The recipe-selection rule of ``benchmarks/select_recipe.py`` and the stale-figure check of
-``benchmarks/table5.py``. Skipped where ``benchmarks/`` is not beside the package.
+The recipe-selection rule of ``benchmarks/studies/select_recipe.py`` and the stale-figure check of
+``benchmarks/studies/table5.py``. Skipped where ``benchmarks/`` is not beside the package.
 """
 
 import importlib.util
@@ -15,22 +15,28 @@ BENCHMARKS = Path(__file__).resolve().parents[1] / "benchmarks"
 
 
 def _load(name):
-    """Import benchmarks/<name>.py (which imports its neighbours) as a module."""
-    if not (BENCHMARKS / f"{name}.py").is_file():
+    """Import benchmarks/<name>.py as a module, as ``python benchmarks/<name>.py`` would.
+
+    The script's own folder goes on ``sys.path`` first, as Python puts it there for a script;
+    ``sys.path`` is restored afterwards (scripts in subfolders add ``benchmarks/`` to it).
+    """
+    path = BENCHMARKS / f"{name}.py"
+    if not path.is_file():
         pytest.skip("benchmarks/ is not beside the package (installed wheel)")
-    sys.path.insert(0, str(BENCHMARKS))
+    saved = list(sys.path)
+    sys.path.insert(0, str(path.parent))
     try:
-        spec = importlib.util.spec_from_file_location(name, BENCHMARKS / f"{name}.py")
+        spec = importlib.util.spec_from_file_location(path.stem, path)
         module = importlib.util.module_from_spec(spec)
         spec.loader.exec_module(module)
     finally:
-        sys.path.remove(str(BENCHMARKS))
+        sys.path[:] = saved
     return module
 
 
 @pytest.fixture(scope="module")
 def select():
-    return _load("select_recipe")
+    return _load("studies/select_recipe")
 
 
 def _result(worst, fit_s=60.0, border=0.02, center=0.1, flips=0.01, ensemble=None, tta=None):
@@ -113,7 +119,7 @@ def test_table5_shows_a_test_split_figure_only_for_the_model_it_was_measured_on(
     import argparse
     import json
 
-    table5 = _load("table5")
+    table5 = _load("studies/table5")
     args = argparse.Namespace(epochs=5, inception_size=150, size=96)
     now = table5.model_settings("vanilla", args)
     # A parameter added later, at its default, leaves the model as it was.

@@ -1,6 +1,6 @@
 """Recipe selection that can fail: grouped CV, seeds, shortcut audit, shifts, calibration.
 
-    python benchmarks/select_recipe.py [--candidates a,b] [--n 0] [--out select_recipe.json]
+    python benchmarks/studies/select_recipe.py [--candidates a,b] [--n 0] [--out FILE]
 
 Every candidate is a Pipeline on image arrays. For each one:
 
@@ -39,21 +39,24 @@ reverse of the independent test split. The geometric shifts overlap the training
 augmentation of the augmented candidates (their shifts are in-family, so optimistic), and
 ``crop 10 %`` is in-family for the cropping candidate; the rule still uses them, and says so.
 
-Results go to ``--out`` after every candidate; ``--report`` prints the tables from it.
+Results go to ``--out`` (by default ``benchmarks/results/select_recipe/select_recipe.json``)
+after every candidate; ``--report`` prints the tables from it.
 """
 
 import argparse
 import csv
 import json
 import os
+import sys
 import time
 from pathlib import Path
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # benchmarks/: _common
 
 import cv2
 import numpy as np
-from _common import SHARED, train_subset, write_between_markers
+from _common import RESULTS, SHARED, train_subset, write_between_markers
 from recipe_shift import SHIFTS
 from sklearn.metrics import balanced_accuracy_score, brier_score_loss
 from sklearn.model_selection import StratifiedGroupKFold
@@ -71,7 +74,7 @@ from skxray import (
 )
 from skxray.models._tta import translated_views
 
-HERE = Path(__file__).resolve().parent
+OUT = RESULTS / "select_recipe" / "select_recipe.json"
 RULE = __doc__.split("THE RULE")[1].split("Clean-CV F1")[0]
 BUDGET_S = 30 * 60
 N_TRAIN = 5216
@@ -301,7 +304,7 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--candidates", default="", help="comma-separated short names (c0,c1..)")
     parser.add_argument("--n", type=int, default=0, help="random subset of train (0: all)")
-    parser.add_argument("--out", default=str(HERE / "select_recipe.json"))
+    parser.add_argument("--out", default=str(OUT))
     parser.add_argument("--report", action="store_true", help="only print the tables")
     parser.add_argument(
         "--confirm-tta", default="", help="short name: re-fit fold 0 / seed 0, score tta_shift"
@@ -360,7 +363,7 @@ def main():
     lines += ["| " + " | ".join(row) + " |" for row in table[1:]]
     lines.append("")
     lines.append(f"Decision by the rule: {decision}")
-    if out_path.resolve() == (HERE / "select_recipe.json").resolve():
+    if out_path.resolve() == OUT.resolve():
         write_between_markers("select_recipe", lines)
     print("\n".join(lines))
 

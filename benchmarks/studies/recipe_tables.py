@@ -1,21 +1,24 @@
 """Tables of the recipe studies, from their JSON results: CSV for the docs, Markdown here.
 
-    python benchmarks/recipe_tables.py
+    python benchmarks/studies/recipe_tables.py
 
 Reads ``recipe_shift.json`` (``recipe_shift.py``) and ``recommended_cnn.json`` /
-``recommended_inception.json`` (``recommended.py``); writes ``recipe_shift.csv`` and
-``recommended.csv`` beside them, prints both tables as Markdown and puts them into
-``README.md`` between its ``<!-- recipe_shift -->`` / ``<!-- recommended -->`` markers.
+``recommended_inception.json`` (``recommended.py``) in ``benchmarks/results/<study>/``;
+writes ``recipe_shift.csv`` and ``recommended.csv`` beside them, prints both tables as
+Markdown and puts them into ``README.md`` between its ``<!-- recipe_shift -->`` /
+``<!-- recommended -->`` markers.
 """
 
+import argparse
 import csv
 import json
+import sys
 from pathlib import Path
 
-import numpy as np
-from _common import write_between_markers
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # benchmarks/: _common
 
-HERE = Path(__file__).resolve().parent
+import numpy as np
+from _common import RESULTS, write_between_markers
 
 
 def _shifts(folds):
@@ -82,17 +85,19 @@ def print_markdown(header, rows):
 
 
 def _write(name, header, rows):
-    """Write ``name``.csv, print the Markdown and put it between README's ``name`` markers."""
-    with open(HERE / f"{name}.csv", "w", newline="") as f:
+    """Write ``results/name/name.csv``, print the Markdown, put it between README's markers."""
+    with open(RESULTS / name / f"{name}.csv", "w", newline="") as f:
         csv.writer(f).writerows([header, *rows])
     write_between_markers(name, print_markdown(header, rows))
 
 
 def main():
-    _write("recipe_shift", *shift_rows(json.loads((HERE / "recipe_shift.json").read_text())))
+    argparse.ArgumentParser(description=__doc__.splitlines()[0]).parse_args()
+    shift = json.loads((RESULTS / "recipe_shift" / "recipe_shift.json").read_text())
+    _write("recipe_shift", *shift_rows(shift))
     results = {}
     for model in ("cnn", "inception"):
-        path = HERE / f"recommended_{model}.json"
+        path = RESULTS / "recommended" / f"recommended_{model}.json"
         if path.is_file():
             results[model] = json.loads(path.read_text())
     _write("recommended", *recommended_rows(results))

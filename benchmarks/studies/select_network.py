@@ -1,6 +1,6 @@
 """Round 2 of the recipe selection: modern from-scratch networks (issue 21).
 
-    python benchmarks/select_network.py [--candidates n0,n1] [--n 0] [--report]
+    python benchmarks/studies/select_network.py [--candidates n0,n1] [--n 0] [--report]
 
 The protocol of ``select_recipe.py`` (patient-grouped 3-fold CV, seeds 1 and 2 on fold 0,
 7 geometric and exposure shifts, calibration, shortcut audit, test-time augmentation), run
@@ -38,14 +38,16 @@ one session on 2 cores. Clean-CV F1 is reported but is not part of the rule.
 import argparse
 import json
 import os
+import sys
 import time
 from pathlib import Path
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # benchmarks/: _common
 
 import numpy as np
 import select_recipe
-from _common import SHARED, train_subset
+from _common import RESULTS, SHARED, train_subset
 from select_recipe import report_rows, run_candidate
 from sklearn.model_selection import StratifiedGroupKFold
 from sklearn.pipeline import make_pipeline
@@ -58,7 +60,6 @@ from skxray import (
     load_image_folder,
 )
 
-HERE = Path(__file__).resolve().parent
 RULE = __doc__.split("THE RULE OF ROUND 2")[1].split("The candidates were chosen")[0]
 BUDGET_S = 30 * 60
 N_TRAIN = 5216
@@ -113,8 +114,7 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--candidates", default="", help="comma-separated short names (n0,n1..)")
     parser.add_argument("--n", type=int, default=0, help="random subset of train (0: all)")
-    default_out = HERE / "results" / "select_network" / "select_network.json"
-    parser.add_argument("--out", default=str(default_out))
+    parser.add_argument("--out", default=str(RESULTS / "select_network" / "select_network.json"))
     parser.add_argument("--report", action="store_true", help="only print the tables")
     args = parser.parse_args()
     out_path = Path(args.out)

@@ -1,6 +1,6 @@
 """Which recipe changes survive a scanner-like shift: grouped CV, clean and shifted validation.
 
-    python benchmarks/recipe_shift.py [--n 1200] [--folds 5] [--out recipe_shift.json]
+    python benchmarks/studies/recipe_shift.py [--n 1200] [--folds 5] [--out FILE]
 
 The public test split is known to differ from train (models over-call pneumonia on
 its normal images), and it is held out. This script asks which changes to the Inception
@@ -21,20 +21,23 @@ size 128 / 224 (``--equalized-sizes`` adds equalised runs at other sizes). The f
 cache makes each distinct image go through the base once.
 
 Prints a Markdown row per variant as it finishes (mean over folds; "shifted" = mean over
-the three shifts) and writes every fold and shift score to ``--out``.
+the three shifts) and writes every fold and shift score to ``--out`` (by default
+``benchmarks/results/recipe_shift/recipe_shift.json``).
 """
 
 import argparse
 import json
 import os
+import sys
 import time
 from pathlib import Path
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # benchmarks/: _common
 
 import cv2
 import numpy as np
-from _common import INCEPTION, load_train
+from _common import INCEPTION, RESULTS, load_train
 from recipe_ablation import SeedEnsemble
 from recipe_tables import print_markdown, shift_rows
 from sklearn.calibration import CalibratedClassifierCV
@@ -160,7 +163,7 @@ def main():
     parser.add_argument("--skip-150", action="store_true", help="only the extra sizes")
     parser.add_argument("--cnn", action="store_true", help="also the vanilla CNN at 96 px")
     parser.add_argument("--only", default="", help="run the variants whose name contains this")
-    parser.add_argument("--out", default=str(Path(__file__).parent / "recipe_shift.json"))
+    parser.add_argument("--out", default=str(RESULTS / "recipe_shift" / "recipe_shift.json"))
     args = parser.parse_args()
     size = 150
     X, y, groups = load_train(args.n, size)

@@ -1,6 +1,6 @@
 """The earlier recipe study (until commit 0e8eb71): fit time, grouped CV, shifts, val split.
 
-    python benchmarks/recommended.py [--model cnn|inception] [--n 0] [--folds 5] [--out FILE]
+    python benchmarks/studies/recommended.py [--model cnn|inception] [--n 0] [--out FILE]
 
 1. Fit time of the recipe (``recommended(model)`` below; until 0e8eb71 the
    ``model=`` argument of ``recommended_classifier``) on every train image (for Inception from
@@ -13,19 +13,21 @@
    distributed (224 px) and decoded from the full-resolution originals.
 
 Inception uses the stand-in weights (``../shared/weights/build_standin.py``). Results go to
-``recommended_<model>.json``.
+``benchmarks/results/recommended/recommended_<model>.json``.
 """
 
 import argparse
 import json
 import os
+import sys
 import time
 from pathlib import Path
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # benchmarks/: _common
 
 import numpy as np
-from _common import SHARED, WEIGHTS, load_train
+from _common import RESULTS, SHARED, WEIGHTS, load_train
 from recipe_shift import SHIFTS, score
 from recipe_tables import print_markdown, recommended_rows
 from sklearn.ensemble import VotingClassifier
@@ -82,7 +84,7 @@ def main():
         "--only", default=None, help="CV of this variant only, added to an existing --out file"
     )
     args = parser.parse_args()
-    args.out = args.out or str(Path(__file__).parent / f"recommended_{args.model}.json")
+    args.out = args.out or str(RESULTS / "recommended" / f"recommended_{args.model}.json")
     size = IMAGE_SIZES[args.model]
     X, y, groups = load_train(args.n, size)
     out = {"n_images": len(X), "date": time.strftime("%Y-%m-%d"), "cpu_count": os.cpu_count()}
