@@ -3,7 +3,7 @@
     python benchmarks/studies/recipe_tables.py
 
 Reads ``recipe_shift.json`` (``recipe_shift.py``) and ``recommended_cnn.json`` /
-``recommended_inception.json`` (``recommended.py``) in ``benchmarks/results/<study>/``;
+``recommended_inception.json`` (the retired ``recommended.py``) in ``benchmarks/results/<study>/``;
 writes ``recipe_shift.csv`` and ``recommended.csv`` beside them, prints both tables as
 Markdown and puts them into ``README.md`` between its ``<!-- recipe_shift -->`` /
 ``<!-- recommended -->`` markers.
