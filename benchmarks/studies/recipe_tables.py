@@ -15,48 +15,10 @@ import json
 import sys
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # benchmarks/: _common
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # benchmarks/: _common, _protocol
 
 import numpy as np
-from _common import RESULTS, write_between_markers
-
-
-def _shifts(folds):
-    """The shift names scored in these folds (every key besides the clean scores and time)."""
-    return [k for k in folds[0] if k not in ("fit_time", "clean")]
-
-
-def _mean(folds, where, key):
-    return float(np.mean([f[where][key] for f in folds]))
-
-
-def shift_rows(records):
-    header = [
-        "variant",
-        "clean F1",
-        "clean ROC-AUC",
-        "clean spec.",
-        "shifted F1",
-        "shifted ROC-AUC",
-        "shifted spec.",
-        "spec. darker",
-        "spec. brighter",
-        "spec. blur+noise",
-        "fit time / fold",
-    ]
-    rows = []
-    for r in records:
-        f = r["folds"]
-        shifts = _shifts(f)
-        cells = [_mean(f, "clean", k) for k in ("f1", "roc_auc", "specificity")]
-        cells += [np.mean([_mean(f, s, k) for s in shifts]) for k in ("f1", "roc_auc")]
-        cells.append(np.mean([_mean(f, s, "specificity") for s in shifts]))
-        cells += [_mean(f, s, "specificity") for s in shifts]
-        fit = np.median([x["fit_time"] for x in f])
-        name = r["variant"]
-        name = "reference " + name if name.startswith("+ ") else name  # no RST bullet
-        rows.append([name, *(f"{c:.3f}" for c in cells), f"{fit:.0f} s"])
-    return header, rows
+from _common import RESULTS, print_markdown, shift_names, shift_rows, write_between_markers
 
 
 def recommended_rows(results):
@@ -67,21 +29,13 @@ def recommended_rows(results):
         for name, folds in data["cv"].items():
             label = name if name.startswith("recommended") else f"{model}: {name}"
             fit = np.median([f["fit_time"] for f in folds])
-            for where in ("clean", *_shifts(folds)):
+            for where in ("clean", *shift_names(folds)):
                 cells = []
                 for key in ("f1", "roc_auc", "sensitivity", "specificity", "brier"):
                     v = np.array([f[where][key] for f in folds])
                     cells.append(f"{v.mean():.3f} ± {v.std():.3f}")
                 rows.append([label, where, *cells, f"{fit:.0f} s"])
     return header, rows
-
-
-def print_markdown(header, rows):
-    """Print a table as Markdown and return its lines."""
-    lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
-    lines += ["| " + " | ".join(row) + " |" for row in rows]
-    print("\n".join(lines) + "\n", flush=True)
-    return lines
 
 
 def _write(name, header, rows):

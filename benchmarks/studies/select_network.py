@@ -43,13 +43,12 @@ import time
 from pathlib import Path
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # benchmarks/: _common
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # benchmarks/: _common, _protocol
 
+import _protocol
 import numpy as np
-import select_recipe
 from _common import RESULTS, SHARED, train_subset
-from select_recipe import report_rows, run_candidate
-from sklearn.model_selection import StratifiedGroupKFold
+from _protocol import BUDGET_S, grouped_folds, report_rows, run_candidate
 from sklearn.pipeline import make_pipeline
 
 from skxray import (
@@ -61,8 +60,6 @@ from skxray import (
 )
 
 RULE = __doc__.split("THE RULE OF ROUND 2")[1].split("The candidates were chosen")[0]
-BUDGET_S = 30 * 60
-N_TRAIN = 5216
 
 
 def _net(preset, seed, **kw):
@@ -96,7 +93,7 @@ def seed_spread(record):
 
 
 def apply_rule(results):
-    rows, decision = select_recipe.apply_rule(results)
+    rows, decision = _protocol.apply_rule(results)  # round 1's rule, then step 4 of round 2
     for name, row in rows.items():
         row["spread"] = seed_spread(results[name])
     if decision is None:
@@ -120,13 +117,12 @@ def main():
     out_path = Path(args.out)
     out_path.parent.mkdir(parents=True, exist_ok=True)
     saved = json.loads(out_path.read_text()) if out_path.exists() else {}
-    select_recipe.SHORT.update(SHORT)  # run_candidate prints the short names
     if not args.report:
         wanted = [
             n for n in CANDIDATES if not args.candidates or SHORT[n] in args.candidates.split(",")
         ]
         paths, y, groups = train_subset(args.n)
-        folds = list(StratifiedGroupKFold(3, shuffle=True, random_state=0).split(paths, y, groups))
+        folds = grouped_folds(paths, y, groups, 3)
         val = load_image_folder(SHARED / "data" / "chest_xray_fullres_val")
         saved.setdefault("meta", {"date": time.strftime("%Y-%m-%d"), "cpu_count": os.cpu_count(),
                                   "n_images": len(y), "rule": RULE})  # fmt: skip
@@ -137,7 +133,8 @@ def main():
             if size not in decoded:
                 decoded[size] = ImageDirLoader(size, n_jobs=-1).transform(paths)
             print(f"{SHORT[name]}: {name}", flush=True)
-            saved["results"][name] = run_candidate(name, size, make, (decoded[size], y), folds, val)
+            data = (decoded[size], y)
+            saved["results"][name] = run_candidate(SHORT[name], size, make, data, folds, val)
             out_path.write_text(json.dumps(saved, indent=1))
     rows, decision = apply_rule(saved["results"])
     saved["decision"] = decision

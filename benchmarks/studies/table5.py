@@ -33,10 +33,11 @@ import time
 from pathlib import Path
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # benchmarks/: _common
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # benchmarks/: _common, _protocol
 
 import numpy as np
 from _common import INCEPTION, RESULTS, train_subset, write_between_markers
+from _protocol import grouped_folds
 
 OUT = RESULTS / "table5"  # the tables, the plot and the test-split figures
 MODEL_RESULTS = OUT / "models"  # one JSON file per model run
@@ -90,15 +91,12 @@ def make_model(name, args):
 
 def run(args):
     import keras
-    from sklearn.model_selection import StratifiedGroupKFold
 
     from skxray import ImageDirLoader, binary_scores
 
     paths, y, groups = train_subset(args.n)
     idx = np.arange(len(paths))
-    folds = list(
-        StratifiedGroupKFold(args.folds, shuffle=True, random_state=0).split(idx, y, groups)
-    )
+    folds = grouped_folds(idx, y, groups, args.folds)
     images = {}
     results = Path(args.results)
     results.mkdir(exist_ok=True, parents=True)

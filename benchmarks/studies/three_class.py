@@ -31,12 +31,12 @@ from datetime import date
 from pathlib import Path
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # benchmarks/: _common
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # benchmarks/: _common, _protocol
 
 import numpy as np
 from _common import RESULTS, SHARED, write_between_markers
+from _protocol import grouped_folds
 from sklearn.metrics import f1_score
-from sklearn.model_selection import StratifiedGroupKFold
 
 from skxray import ImageDirLoader, load_image_folder, recommended_classifier
 from skxray.evaluation._multiclass import evaluate_multiclass_scores
@@ -57,10 +57,9 @@ def main():
     decode_s = time.perf_counter() - start
     print(f"{len(images)} images, {np.bincount(data.target).tolist()} per class {names}")
 
-    splitter = StratifiedGroupKFold(n_splits=args.folds, shuffle=True, random_state=0)
     proba = np.zeros((len(images), len(names)))
     folds = []
-    for k, (train, test) in enumerate(splitter.split(images, data.target, data.groups)):
+    for k, (train, test) in enumerate(grouped_folds(images, data.target, data.groups, args.folds)):
         clf = recommended_classifier(random_state=0).set_params(classifier__epochs=args.epochs)
         tic = time.perf_counter()
         clf.fit(images[train], data.target[train])
