@@ -1,4 +1,9 @@
-"""Paths and data loading shared by the benchmark scripts."""
+"""Paths, data loading and README tables shared by the benchmark scripts.
+
+The scripts live in ``speed/`` and ``studies/`` and put this folder on ``sys.path`` to
+import this module and ``_protocol`` (the grouped split, the shifts, the seed ensemble and
+the selection protocol); each writes its results to ``results/<script name>/``.
+"""
 
 import os
 from pathlib import Path
@@ -8,6 +13,8 @@ import numpy as np
 from skxray import ImageDirLoader, load_image_folder
 from skxray.models._recipe import INCEPTION_HEAD
 
+BENCHMARKS = Path(__file__).resolve().parent
+RESULTS = BENCHMARKS / "results"
 SHARED = Path(os.environ.get("SKXRAY_SHARED", Path(__file__).resolve().parents[2] / "shared"))
 WEIGHTS = os.environ.get(
     "SKXRAY_STANDIN_WEIGHTS",
@@ -21,7 +28,7 @@ INCEPTION = dict(weights=WEIGHTS, input_size=150, **INCEPTION_HEAD, random_state
 
 def write_between_markers(name, lines):
     """Put ``lines`` into benchmarks/README.md between ``<!-- name -->`` and ``<!-- /name -->``."""
-    readme = Path(__file__).resolve().parent / "README.md"
+    readme = BENCHMARKS / "README.md"
     start, end = f"<!-- {name} -->\n", f"<!-- /{name} -->"
     text = readme.read_text()
     if start in text and end in text:
@@ -42,3 +49,52 @@ def load_train(n, size):
     """``train_subset(n)`` decoded to ``(n, size, size, 1)`` images."""
     paths, y, groups = train_subset(n)
     return ImageDirLoader(size, n_jobs=-1).transform(paths), y, groups
+
+
+# Tables of the recipe studies' fold results (recipe_shift.py, recipe_tables.py).
+
+
+def shift_names(folds):
+    """The shift names scored in these folds (every key besides the clean scores and time)."""
+    return [k for k in folds[0] if k not in ("fit_time", "clean")]
+
+
+def fold_mean(folds, where, key):
+    return float(np.mean([f[where][key] for f in folds]))
+
+
+def shift_rows(records):
+    header = [
+        "variant",
+        "clean F1",
+        "clean ROC-AUC",
+        "clean spec.",
+        "shifted F1",
+        "shifted ROC-AUC",
+        "shifted spec.",
+        "spec. darker",
+        "spec. brighter",
+        "spec. blur+noise",
+        "fit time / fold",
+    ]
+    rows = []
+    for r in records:
+        f = r["folds"]
+        shifts = shift_names(f)
+        cells = [fold_mean(f, "clean", k) for k in ("f1", "roc_auc", "specificity")]
+        cells += [np.mean([fold_mean(f, s, k) for s in shifts]) for k in ("f1", "roc_auc")]
+        cells.append(np.mean([fold_mean(f, s, "specificity") for s in shifts]))
+        cells += [fold_mean(f, s, "specificity") for s in shifts]
+        fit = np.median([x["fit_time"] for x in f])
+        name = r["variant"]
+        name = "reference " + name if name.startswith("+ ") else name  # no RST bullet
+        rows.append([name, *(f"{c:.3f}" for c in cells), f"{fit:.0f} s"])
+    return header, rows
+
+
+def print_markdown(header, rows):
+    """Print a table as Markdown and return its lines."""
+    lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
+    lines += ["| " + " | ".join(row) + " |" for row in rows]
+    print("\n".join(lines) + "\n", flush=True)
+    return lines

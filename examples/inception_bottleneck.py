@@ -19,7 +19,7 @@ and far more than a docs build's time: drawn by
 ``maint_tools/make_thumbnails.py``, it shows the time of each fold of the
 bottleneck model's patient-grouped cross-validation in :doc:`/table5` (150 px,
 with a stand-in for the ImageNet weights;
-``benchmarks/table5_results/inception_bottleneck.json``): the first fold
+``benchmarks/results/table5/models/inception_bottleneck.json``): the first fold
 computes the base's features of the images, the other folds find them in the
 cache.
 """

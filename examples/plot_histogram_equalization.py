@@ -4,7 +4,7 @@ Exposure shifts and HistogramEqualizer
 
 X-ray machines differ in exposure, contrast and gamma. A classifier trained on
 one hospital's images can read such differences as disease: in skxray's
-shift study (``benchmarks/recipe_shift.py``), an Inception bottleneck model
+shift study (``benchmarks/studies/recipe_shift.py``), an Inception bottleneck model
 called most *normal* validation images pneumonia once they were made darker
 and flatter or brighter.
 

@@ -16,8 +16,8 @@ running it. Run it with
 the cross-validation takes about 10 minutes, the final fit about 2.
 
 Its gallery picture is not from this script, which the docs build cannot run:
-it is the top row of ``benchmarks/default_fit.png``, drawn by
-``benchmarks/default_fit.py`` from this recipe fitted on all 5216 train images
+it is the top row of ``benchmarks/results/default_fit/default_fit.png``, drawn by
+``benchmarks/speed/default_fit.py`` from this recipe fitted on all 5216 train images
 (mean Grad-CAM over the 16 val images, with the border band blanked, and on a
 constant grey image).
 """

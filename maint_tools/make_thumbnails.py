@@ -6,7 +6,8 @@ Writes, at sphinx-gallery's thumbnail size (400 x 280 px):
 
 * ``docs/_static/thumbnails/inception_bottleneck.png``: the time of each fold of the
   bottleneck model's patient-grouped 5-fold CV, read from
-  ``benchmarks/table5_results/inception_bottleneck.json`` (``benchmarks/table5.py run``).
+  ``benchmarks/results/table5/models/inception_bottleneck.json``
+  (``benchmarks/studies/table5.py run``).
   The first fold computes the frozen base's features of every image; the later folds find
   them in the feature cache and train only the head.
 * ``docs/_static/thumbnails/inception_fine_tuning.png``: which parts of Inception-V3 each
@@ -33,7 +34,8 @@ FROZEN, TRAINED = "#d0d0d0", "#d62728"
 
 
 def bottleneck_fold_times():
-    record = json.loads((ROOT / "benchmarks/table5_results/inception_bottleneck.json").read_text())
+    path = ROOT / "benchmarks" / "results" / "table5" / "models" / "inception_bottleneck.json"
+    record = json.loads(path.read_text())
     times = [fold["fit_time"] for fold in record["folds"]]
     fig, ax = plt.subplots(figsize=SIZE, dpi=100, layout="constrained")
     colors = [TRAINED] + ["#1f77b4"] * (len(times) - 1)

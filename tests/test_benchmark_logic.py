@@ -1,9 +1,12 @@
 """Decision logic of the benchmark scripts, on made-up results.
 
-The recipe-selection rule of ``benchmarks/select_recipe.py`` and the stale-figure check of
-``benchmarks/table5.py``. Skipped where ``benchmarks/`` is not beside the package.
+The recipe-selection rule that ``benchmarks/studies/select_recipe.py`` and
+``select_network.py`` share (``benchmarks/_protocol.py``), the stale-figure check of
+``benchmarks/studies/table5.py``, and the layout: scripts import the shared modules, never
+each other. Skipped where ``benchmarks/`` is not beside the package.
 """
 
+import ast
 import importlib.util
 import sys
 from pathlib import Path
@@ -15,22 +18,44 @@ BENCHMARKS = Path(__file__).resolve().parents[1] / "benchmarks"
 
 
 def _load(name):
-    """Import benchmarks/<name>.py (which imports its neighbours) as a module."""
-    if not (BENCHMARKS / f"{name}.py").is_file():
+    """Import benchmarks/<name>.py as a module, as ``python benchmarks/<name>.py`` would.
+
+    The script's own folder goes on ``sys.path`` first, as Python puts it there for a script;
+    ``sys.path`` is restored afterwards (scripts in subfolders add ``benchmarks/`` to it).
+    """
+    path = BENCHMARKS / f"{name}.py"
+    if not path.is_file():
         pytest.skip("benchmarks/ is not beside the package (installed wheel)")
-    sys.path.insert(0, str(BENCHMARKS))
+    saved = list(sys.path)
+    sys.path.insert(0, str(path.parent))
     try:
-        spec = importlib.util.spec_from_file_location(name, BENCHMARKS / f"{name}.py")
+        spec = importlib.util.spec_from_file_location(path.stem, path)
         module = importlib.util.module_from_spec(spec)
         spec.loader.exec_module(module)
     finally:
-        sys.path.remove(str(BENCHMARKS))
+        sys.path[:] = saved
     return module
 
 
 @pytest.fixture(scope="module")
-def select():
-    return _load("select_recipe")
+def protocol():
+    """benchmarks/_protocol.py, where the selection studies find the rule."""
+    return _load("_protocol")
+
+
+def test_scripts_import_the_shared_modules_never_each_other():
+    scripts = sorted(BENCHMARKS.glob("*/*.py"))
+    if not scripts:
+        pytest.skip("benchmarks/ is not beside the package (installed wheel)")
+    names = {path.stem for path in scripts}
+    for path in scripts:
+        imported = set()
+        for node in ast.walk(ast.parse(path.read_text())):
+            if isinstance(node, ast.Import):
+                imported |= {alias.name for alias in node.names}
+            elif isinstance(node, ast.ImportFrom):
+                imported.add(node.module)
+        assert not imported & names, f"{path.name} imports another script"
 
 
 def _result(worst, fit_s=60.0, border=0.02, center=0.1, flips=0.01, ensemble=None, tta=None):
@@ -49,62 +74,62 @@ def _result(worst, fit_s=60.0, border=0.02, center=0.1, flips=0.01, ensemble=Non
     }
 
 
-def test_rule_scores_worst_shift_mean_minus_seed_spread(select):
+def test_rule_scores_worst_shift_mean_minus_seed_spread(protocol):
     results = {"a": _result([0.9, 0.8, 0.7, 0.9, 0.9])}
-    rows, decision = select.apply_rule(results)
+    rows, decision = protocol.apply_rule(results)
     expected = np.mean([0.9, 0.8, 0.7, 0.9, 0.9]) - np.std([0.9, 0.9, 0.9])
     assert rows["a"]["score"] == pytest.approx(expected)
     assert decision["winner"] == "a"
 
 
-def test_rule_skips_candidates_that_fail_a_gate(select):
+def test_rule_skips_candidates_that_fail_a_gate(protocol):
     results = {
         "best but reads the border": _result([0.95] * 5, border=0.2, center=0.1),
         "best but flips decisions": _result([0.95] * 5, flips=0.06),
         "best but too slow": _result([0.95] * 5, fit_s=2000.0),
         "honest": _result([0.8] * 5),
     }
-    rows, decision = select.apply_rule(results)
+    rows, decision = protocol.apply_rule(results)
     assert decision["winner"] == "honest"
     assert not rows["best but reads the border"]["gate_shortcut"]
     assert not rows["best but flips decisions"]["gate_shortcut"]
     assert not rows["best but too slow"]["gate_budget"]
-    assert select.apply_rule({"x": _result([0.9] * 5, border=0.3)})[1] is None
+    assert protocol.apply_rule({"x": _result([0.9] * 5, border=0.3)})[1] is None
 
 
-def test_rule_breaks_ties_by_fit_time_and_never_by_clean_f1(select):
+def test_rule_breaks_ties_by_fit_time_and_never_by_clean_f1(protocol):
     results = {
         "slow": _result([0.900] * 5, fit_s=120.0),
         "fast": _result([0.897] * 5, fit_s=60.0),  # within 0.005: tied
         "far": _result([0.880] * 5, fit_s=10.0),
     }
-    rows, decision = select.apply_rule(results)
+    rows, decision = protocol.apply_rule(results)
     assert decision["winner"] == "fast"
     assert set(decision["tied"]) == {"slow", "fast"}
 
 
-def test_rule_adds_ensemble_and_tta_only_when_they_help(select):
+def test_rule_adds_ensemble_and_tta_only_when_they_help(protocol):
     helps = _result([0.9] * 5, ensemble=0.91, tta=0.906)
-    assert select.apply_rule({"a": helps})[1] | {"winner": "a"} == {
+    assert protocol.apply_rule({"a": helps})[1] | {"winner": "a"} == {
         "winner": "a",
         "tied": ["a"],
         "ensemble": True,
         "tta": True,
     }
     barely = _result([0.9] * 5, ensemble=0.904, tta=0.85)
-    decision = select.apply_rule({"a": barely})[1]
+    decision = protocol.apply_rule({"a": barely})[1]
     assert not decision["ensemble"] and not decision["tta"]
     too_slow = _result([0.9] * 5, fit_s=400.0, ensemble=0.95)  # 3 x 10 min > 30 min
-    assert not select.apply_rule({"a": too_slow})[1]["ensemble"]
+    assert not protocol.apply_rule({"a": too_slow})[1]["ensemble"]
 
 
-def test_worst_is_the_minimum_balanced_accuracy_over_sets(select):
+def test_worst_is_the_minimum_balanced_accuracy_over_sets(protocol):
     y = np.array([0, 0, 1, 1])
     sets = {"clean": np.array([0.1, 0.2, 0.8, 0.9]), "shifted": np.array([0.6, 0.2, 0.8, 0.9])}
-    scores = {name: select.scores(y, p) for name, p in sets.items()}
+    scores = {name: protocol.scores(y, p) for name, p in sets.items()}
     assert scores["clean"]["balanced_accuracy"] == 1.0
-    assert select.worst(scores) == 0.75
-    assert select.ece(y, sets["clean"]) == pytest.approx(0.15)
+    assert protocol.worst(scores) == 0.75
+    assert protocol.ece(y, sets["clean"]) == pytest.approx(0.15)
 
 
 def test_table5_shows_a_test_split_figure_only_for_the_model_it_was_measured_on(
@@ -113,7 +138,7 @@ def test_table5_shows_a_test_split_figure_only_for_the_model_it_was_measured_on(
     import argparse
     import json
 
-    table5 = _load("table5")
+    table5 = _load("studies/table5")
     args = argparse.Namespace(epochs=5, inception_size=150, size=96)
     now = table5.model_settings("vanilla", args)
     # A parameter added later, at its default, leaves the model as it was.

@@ -75,7 +75,7 @@ def test_predictions_ignore_exposure_changes():
     # A random-weight Inception barely reacts to anything, so a small CNN trained on real
     # X-rays, which does react to exposure, stands in for it behind the recipe's equaliser.
     # The shifts spread the dark grey levels apart; shifts that squeeze them lose levels
-    # that no equalisation restores (see benchmarks/recipe_shift.py for those).
+    # that no equalisation restores (see benchmarks/studies/recipe_shift.py for those).
     data = load_sample_xrays()
     X, y = ImageDirLoader(48).transform(data.paths), data.target
     cnn = ScratchCNNClassifier("vanilla", epochs=8, random_state=0)

@@ -117,7 +117,7 @@ def test_feature_cache_featurises_each_image_once(synthetic):
     assert np.isfinite(search.cv_results_["mean_test_score"]).all()
     assert FEATURE_CACHE.n_computed == len(X)  # 2 candidates: each image once
     assert FEATURE_CACHE.n_reused >= len(X)  # the second candidate reuses them all
-    # Cached and uncached training give the same model (benchmarks/bench_transfer.py
+    # Cached and uncached training give the same model (benchmarks/speed/bench_transfer.py
     # compares whole grid searches).
     cached = InceptionTransferClassifier(**TINY).fit(X, y)
     uncached = InceptionTransferClassifier(**TINY, feature_cache=False).fit(X, y)

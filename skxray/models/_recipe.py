@@ -120,7 +120,7 @@ def recommended_classifier(
     cross-validation on the public train split under geometric and exposure
     shifts, the spread over seeds and a :func:`shortcut_audit`; see the
     "Recommended recipe" page of the documentation and
-    ``benchmarks/select_recipe.py``.
+    ``benchmarks/studies/select_recipe.py``.
 
     - ``"equalized-augmented-cnn"`` (default): :class:`HistogramEqualizer`,
       then the report's optimized CNN trained from scratch on 128 × 128

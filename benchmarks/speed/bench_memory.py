@@ -1,6 +1,6 @@
 """Resident memory over many fits in one process, as GridSearchCV runs them (issue 23).
 
-    python benchmarks/bench_memory.py [--fits 50] [--out results/bench_memory/bench_memory.json]
+    python benchmarks/speed/bench_memory.py [--fits 50] [--out FILE]
 
 Each case runs in a fresh subprocess: ``--fits`` times clone, fit, predict_proba, drop
 and ``gc.collect()``, on 200 synthetic 64 px X-rays (``make_synthetic_xrays``, seed 0),
@@ -28,7 +28,7 @@ import sys
 import time
 from pathlib import Path
 
-HERE = Path(__file__).resolve().parent
+BENCHMARKS = Path(__file__).resolve().parents[1]
 
 CHILD = r"""
 import gc, io, json, logging, os, sys
@@ -81,7 +81,7 @@ def main():
     parser.add_argument("--kept-fits", type=int, default=20, help="fits of the 'before' case")
     parser.add_argument("--cases", nargs="+", default=list(CASES), choices=list(CASES))
     parser.add_argument(
-        "--out", default=str(HERE / "results" / "bench_memory" / "bench_memory.json")
+        "--out", default=str(BENCHMARKS / "results" / "bench_memory" / "bench_memory.json")
     )
     args = parser.parse_args()
     rows = []
@@ -98,8 +98,9 @@ def main():
               f"{row['retracing_warnings']} retracing warnings", flush=True)  # fmt: skip
     out = Path(args.out)
     out.parent.mkdir(parents=True, exist_ok=True)
-    meta = {"date": time.strftime("%Y-%m-%d"), "machine": f"{platform.machine()}, "
-            f"{os.cpu_count()} cores", "command": "python benchmarks/bench_memory.py"}  # fmt: skip
+    meta = {"date": time.strftime("%Y-%m-%d"),
+            "machine": f"{platform.machine()}, {os.cpu_count()} cores",
+            "command": "python benchmarks/speed/bench_memory.py"}  # fmt: skip
     out.write_text(json.dumps({**meta, "rows": rows}, indent=1) + "\n")
     print(f"wrote {out}")
 

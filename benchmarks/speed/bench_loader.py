@@ -1,6 +1,6 @@
 """Load X-ray folders into (n, 128, 128, 1): skxray vs Keras vs a plain PIL loop.
 
-    python benchmarks/bench_loader.py [--repeat 5] [--n-fullres 400] [--out bench_loader.json]
+    python benchmarks/speed/bench_loader.py [--repeat 5] [--n-fullres 400] [--out FILE]
 
 Two cases, each method in its own fresh subprocess with one thread, page cache warm,
 ``--repeat`` interleaved runs, median reported:
@@ -31,8 +31,8 @@ import tempfile
 import time
 from pathlib import Path
 
-HERE = Path(__file__).resolve().parent
-SHARED = Path(os.environ.get("SKXRAY_SHARED", HERE.parents[1] / "shared"))
+BENCHMARKS = Path(__file__).resolve().parents[1]
+SHARED = Path(os.environ.get("SKXRAY_SHARED", BENCHMARKS.parents[1] / "shared"))
 TRAIN = SHARED / "data" / "chest_xray" / "train"
 FULLRES_VAL = SHARED / "data" / "chest_xray_fullres_val"
 SIZE = 128
@@ -180,9 +180,11 @@ def main():
     parser.add_argument("--n-fullres", type=int, default=400)
     parser.add_argument("--skip-224", action="store_true", help="the full-resolution case only")
     parser.add_argument("--quality", action="store_true")
-    parser.add_argument("--out", default=str(HERE / "bench_loader.json"))
+    parser.add_argument(
+        "--out", default=str(BENCHMARKS / "results" / "bench_loader" / "bench_loader.json")
+    )
     args = parser.parse_args()
-    command = "python benchmarks/bench_loader.py " + " ".join(sys.argv[1:])
+    command = "python benchmarks/speed/bench_loader.py " + " ".join(sys.argv[1:])
     result = {
         "date": time.strftime("%Y-%m-%d"),
         "machine": f"{platform.machine()}, {os.cpu_count()} CPU cores, one thread per method",

@@ -1,6 +1,6 @@
 """Round 2 of the recipe selection: modern from-scratch networks (issue 21).
 
-    python benchmarks/select_network.py [--candidates n0,n1] [--n 0] [--report]
+    python benchmarks/studies/select_network.py [--candidates n0,n1] [--n 0] [--report]
 
 The protocol of ``select_recipe.py`` (patient-grouped 3-fold CV, seeds 1 and 2 on fold 0,
 7 geometric and exposure shifts, calibration, shortcut audit, test-time augmentation), run
@@ -38,16 +38,17 @@ one session on 2 cores. Clean-CV F1 is reported but is not part of the rule.
 import argparse
 import json
 import os
+import sys
 import time
 from pathlib import Path
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # benchmarks/: _common, _protocol
 
+import _protocol
 import numpy as np
-import select_recipe
-from _common import SHARED, train_subset
-from select_recipe import report_rows, run_candidate
-from sklearn.model_selection import StratifiedGroupKFold
+from _common import RESULTS, SHARED, train_subset
+from _protocol import BUDGET_S, grouped_folds, report_rows, run_candidate
 from sklearn.pipeline import make_pipeline
 
 from skxray import (
@@ -58,10 +59,7 @@ from skxray import (
     load_image_folder,
 )
 
-HERE = Path(__file__).resolve().parent
 RULE = __doc__.split("THE RULE OF ROUND 2")[1].split("The candidates were chosen")[0]
-BUDGET_S = 30 * 60
-N_TRAIN = 5216
 
 
 def _net(preset, seed, **kw):
@@ -95,7 +93,7 @@ def seed_spread(record):
 
 
 def apply_rule(results):
-    rows, decision = select_recipe.apply_rule(results)
+    rows, decision = _protocol.apply_rule(results)  # round 1's rule, then step 4 of round 2
     for name, row in rows.items():
         row["spread"] = seed_spread(results[name])
     if decision is None:
@@ -113,20 +111,18 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--candidates", default="", help="comma-separated short names (n0,n1..)")
     parser.add_argument("--n", type=int, default=0, help="random subset of train (0: all)")
-    default_out = HERE / "results" / "select_network" / "select_network.json"
-    parser.add_argument("--out", default=str(default_out))
+    parser.add_argument("--out", default=str(RESULTS / "select_network" / "select_network.json"))
     parser.add_argument("--report", action="store_true", help="only print the tables")
     args = parser.parse_args()
     out_path = Path(args.out)
     out_path.parent.mkdir(parents=True, exist_ok=True)
     saved = json.loads(out_path.read_text()) if out_path.exists() else {}
-    select_recipe.SHORT.update(SHORT)  # run_candidate prints the short names
     if not args.report:
         wanted = [
             n for n in CANDIDATES if not args.candidates or SHORT[n] in args.candidates.split(",")
         ]
         paths, y, groups = train_subset(args.n)
-        folds = list(StratifiedGroupKFold(3, shuffle=True, random_state=0).split(paths, y, groups))
+        folds = grouped_folds(paths, y, groups, 3)
         val = load_image_folder(SHARED / "data" / "chest_xray_fullres_val")
         saved.setdefault("meta", {"date": time.strftime("%Y-%m-%d"), "cpu_count": os.cpu_count(),
                                   "n_images": len(y), "rule": RULE})  # fmt: skip
@@ -137,7 +133,8 @@ def main():
             if size not in decoded:
                 decoded[size] = ImageDirLoader(size, n_jobs=-1).transform(paths)
             print(f"{SHORT[name]}: {name}", flush=True)
-            saved["results"][name] = run_candidate(name, size, make, (decoded[size], y), folds, val)
+            data = (decoded[size], y)
+            saved["results"][name] = run_candidate(SHORT[name], size, make, data, folds, val)
             out_path.write_text(json.dumps(saved, indent=1))
     rows, decision = apply_rule(saved["results"])
     saved["decision"] = decision

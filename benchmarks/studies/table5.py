@@ -1,18 +1,18 @@
 """The 2018 report's Table 5, re-run honestly with patient-grouped cross-validation.
 
-    python benchmarks/table5.py run [--models all] [--size 96] [--epochs 5] [--folds 5]
-    python benchmarks/table5.py report   # (run ends with it too)
+    python benchmarks/studies/table5.py run [--models all] [--size 96] [--epochs 5] [--folds 5]
+    python benchmarks/studies/table5.py report   # (run ends with it too)
 
 ``run`` evaluates each model with ``StratifiedGroupKFold`` (groups = patients from the
 file names, so no patient is in both training and validation) on
 ``../shared/data/chest_xray/train`` and writes one JSON file per model to
-``benchmarks/table5_results/``, with the fold scores, the settings, the Keras backend and the
-machine. ``report`` reads every JSON there and writes ``benchmarks/table5.md`` (mean ±
-std over folds; for the docs, the scores as ``table5.csv`` and each row's settings as
-``table5_settings.csv``), then sets the CV figures beside the
-independently measured test-split figures of ``table5_test_split.csv`` and the report's own
-figure (``table5_compare.csv``), plots the three (``benchmarks/table5.png``), and puts both
-tables into ``benchmarks/README.md`` between its ``<!-- table5 -->`` and
+``benchmarks/results/table5/models/``, with the fold scores, the settings, the Keras backend
+and the machine. ``report`` reads every JSON there and writes, to ``benchmarks/results/table5/``,
+``table5.md`` (mean ± std over folds; for the docs, the scores as ``table5.csv`` and each
+row's settings as ``table5_settings.csv``), then sets the CV figures beside the
+independently measured test-split figures of ``table5_test_split.csv`` (in the same folder)
+and the report's own figure (``table5_compare.csv``), plots the three (``table5.png``), and
+puts both tables into ``benchmarks/README.md`` between its ``<!-- table5 -->`` and
 ``<!-- table5_compare -->`` markers. A test-split figure is shown only while the model's
 parameters match those recorded with it (``settings_params``).
 
@@ -28,16 +28,19 @@ import inspect
 import json
 import os
 import platform
+import sys
 import time
 from pathlib import Path
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # benchmarks/: _common, _protocol
 
 import numpy as np
-from _common import INCEPTION, train_subset, write_between_markers
+from _common import INCEPTION, RESULTS, train_subset, write_between_markers
+from _protocol import grouped_folds
 
-HERE = Path(__file__).resolve().parent
-RESULTS = HERE / "table5_results"
+OUT = RESULTS / "table5"  # the tables, the plot and the test-split figures
+MODEL_RESULTS = OUT / "models"  # one JSON file per model run
 MODELS = (
     "trivial",
     "vanilla",
@@ -88,15 +91,12 @@ def make_model(name, args):
 
 def run(args):
     import keras
-    from sklearn.model_selection import StratifiedGroupKFold
 
     from skxray import ImageDirLoader, binary_scores
 
     paths, y, groups = train_subset(args.n)
     idx = np.arange(len(paths))
-    folds = list(
-        StratifiedGroupKFold(args.folds, shuffle=True, random_state=0).split(idx, y, groups)
-    )
+    folds = grouped_folds(idx, y, groups, args.folds)
     images = {}
     results = Path(args.results)
     results.mkdir(exist_ok=True, parents=True)
@@ -160,7 +160,7 @@ def _machine():
     return f"{platform.machine()} {platform.processor() or ''} {cores} cores{gpu}".strip()
 
 
-TEST_SPLIT = HERE / "table5_test_split.csv"
+TEST_SPLIT = OUT / "table5_test_split.csv"
 TEST_KEYS = ("f1", "accuracy", "roc_auc", "specificity")
 
 
@@ -304,17 +304,17 @@ def report(args):
     fig.legend(unique.values(), unique.keys(), fontsize=7, loc="outside lower center", ncols=3)
     ax.set(xlabel="score", title="Table 5: cross-validation ranks the models nearly in reverse")
     ax.grid(alpha=0.3, axis="x")
-    fig.savefig(HERE / "table5.png", dpi=110)
+    fig.savefig(OUT / "table5.png", dpi=110)
 
-    (HERE / "table5.md").write_text("\n".join(lines) + "\n")
+    (OUT / "table5.md").write_text("\n".join(lines) + "\n")
     # For the docs: the scores, and the settings of each row in a second, narrow table, so
     # that neither is wider than the page's column.
     header = [c.strip() for c in lines[0].strip("|").split("|")]
-    with open(HERE / "table5.csv", "w", newline="") as f:
+    with open(OUT / "table5.csv", "w", newline="") as f:
         csv.writer(f).writerows([header[:7], *(row[:7] for row in rows)])
-    with open(HERE / "table5_settings.csv", "w", newline="") as f:
+    with open(OUT / "table5_settings.csv", "w", newline="") as f:
         csv.writer(f).writerows([[header[0], *header[7:]], *([row[0], *row[7:]] for row in rows)])
-    with open(HERE / "table5_compare.csv", "w", newline="") as f:
+    with open(OUT / "table5_compare.csv", "w", newline="") as f:
         csv.writer(f).writerows(compare)
     md_compare = ["| " + " | ".join(compare[0]) + " |", "|" + "---|" * len(compare[0])]
     md_compare += ["| " + " | ".join(row) + " |" for row in compare[1:]]
@@ -333,7 +333,7 @@ def main():
     parser.add_argument("--folds", type=int, default=5)
     parser.add_argument("--n", type=int, default=0, help="random subset size (0: all)")
     parser.add_argument("--tag", default="", help="suffix for the label and the file name")
-    parser.add_argument("--results", default=str(RESULTS), help="folder of the JSON files")
+    parser.add_argument("--results", default=str(MODEL_RESULTS), help="folder of the JSON files")
     args = parser.parse_args()
     (run if args.command == "run" else report)(args)
 

@@ -1,7 +1,7 @@
 """InceptionTransferClassifier on real X-rays: the feature cache, and grouped CV of both modes.
 
-    python benchmarks/bench_transfer.py cache [--n 300] [--size 150]
-    python benchmarks/bench_transfer.py cv [--n 1000] [--size 150] [--folds 5]
+    python benchmarks/speed/bench_transfer.py cache [--n 300] [--size 150]
+    python benchmarks/speed/bench_transfer.py cv [--n 1000] [--size 150] [--folds 5]
 
 Uses the stand-in pretrained weights built by ``../shared/weights/build_standin.py``
 (``$SKXRAY_STANDIN_WEIGHTS`` or its default path) and images from
@@ -15,13 +15,17 @@ prints F1, ROC-AUC, sensitivity, specificity and fit time, mean +- std over fold
 
 import argparse
 import os
+import sys
 import time
+from pathlib import Path
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # benchmarks/: _common, _protocol
 
 import numpy as np
 from _common import WEIGHTS, load_train
-from sklearn.model_selection import GridSearchCV, StratifiedGroupKFold
+from _protocol import grouped_folds
+from sklearn.model_selection import GridSearchCV
 
 from skxray import FEATURE_CACHE, InceptionTransferClassifier, binary_scores
 from skxray.models._recipe import INCEPTION_HEAD
@@ -31,7 +35,7 @@ HEAD = {**INCEPTION_HEAD, "class_weight": "balanced"}
 
 def bench_cache(args):
     X, y, groups = load_train(args.n, args.size)
-    cv = list(StratifiedGroupKFold(3, shuffle=True, random_state=0).split(X, y, groups))
+    cv = grouped_folds(X, y, groups, 3)
     grid = {"head_units": [64, 256], "dropout": [0.0, 0.3, 0.5]}
     results = {}
     for cache in (True, False):
@@ -64,9 +68,7 @@ def bench_cache(args):
 
 def bench_cv(args):
     X, y, groups = load_train(args.n, args.size)
-    splits = list(
-        StratifiedGroupKFold(args.folds, shuffle=True, random_state=0).split(X, y, groups)
-    )
+    splits = grouped_folds(X, y, groups, args.folds)
     modes = {
         "bottleneck": dict(mode="bottleneck"),
         "fine_tune": dict(

@@ -1,8 +1,8 @@
 # ruff: noqa: E501  (the child programs are kept as they would be written)
 """XrayAugmenter: five separate Keras layers (up to 0.1.x) against the one-warp layer.
 
-    python benchmarks/bench_augment.py [--backends tensorflow jax torch] [--repeat 7]
-    python benchmarks/bench_augment.py --fit [--fit-repeat 2]   # the default recipe's whole fit
+    python benchmarks/speed/bench_augment.py [--backends tensorflow jax torch] [--repeat 7]
+    python benchmarks/speed/bench_augment.py --fit [--fit-repeat 2]   # the default recipe's whole fit
 
 Part 1, per backend (each in its own subprocess) and image size (128, 224 px), on a batch
 of 64 images, medians of ``--repeat`` interleaved timings after a warm-up:
@@ -31,7 +31,7 @@ import sys
 import time
 from pathlib import Path
 
-HERE = Path(__file__).resolve().parent
+BENCHMARKS = Path(__file__).resolve().parents[1]  # _common.py, results/
 
 SEPARATE = r'''
 import keras, math
@@ -139,7 +139,7 @@ def main():
     parser.add_argument("--repeat", type=int, default=7)
     parser.add_argument("--fit", action="store_true", help="time the default recipe's fit")
     parser.add_argument("--fit-repeat", type=int, default=2)
-    parser.add_argument("--out", default=str(HERE / "results" / "bench_augment"))
+    parser.add_argument("--out", default=str(BENCHMARKS / "results" / "bench_augment"))
     args = parser.parse_args()
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
@@ -149,13 +149,13 @@ def main():
         runs = {"separate": [], "fused": []}
         for _ in range(args.fit_repeat):
             for arm in runs:
-                row, error = child(FIT, arm, HERE)
+                row, error = child(FIT, arm, BENCHMARKS)
                 if error:
                     sys.exit(f"{arm}: {error}")
                 runs[arm].append(row["seconds"])
                 print(arm, row["seconds"], "s", flush=True)
         med = {arm: statistics.median(v) for arm, v in runs.items()}
-        result = {**meta, "command": "python benchmarks/bench_augment.py --fit", "runs": runs,
+        result = {**meta, "command": "python benchmarks/speed/bench_augment.py --fit", "runs": runs,
                   "median_s": med, "speed-up": round(med["separate"] / med["fused"], 2)}  # fmt: skip
         (out / "fit.json").write_text(json.dumps(result, indent=1) + "\n")
         print(f"default fit: separate {med['separate']} s, fused {med['fused']} s, "
@@ -171,7 +171,7 @@ def main():
         rows += result
         for row in result:
             print(json.dumps(row), flush=True)
-    result = {**meta, "command": "python benchmarks/bench_augment.py", "rows": rows,
+    result = {**meta, "command": "python benchmarks/speed/bench_augment.py", "rows": rows,
               "skipped": skipped}  # fmt: skip
     (out / "layers.json").write_text(json.dumps(result, indent=1) + "\n")
 

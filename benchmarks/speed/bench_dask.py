@@ -1,9 +1,10 @@
 """One grid search, locally and on a Dask LocalCluster of 1 and 2 workers, side by side.
 
-    python benchmarks/bench_dask.py [--n 400] [--size 64] [--epochs 3] [--out bench_dask.json]
+    python benchmarks/speed/bench_dask.py [--n 400] [--size 64] [--epochs 3] [--out FILE]
 
-Results: ``--out`` (JSON), the table as ``bench_dask.csv`` beside it (included by
-docs/scaling.rst) and in benchmarks/README.md between the ``dask`` markers.
+Results: ``--out`` (JSON, by default ``benchmarks/results/bench_dask/bench_dask.json``), the
+table as ``bench_dask.csv`` beside it (included by docs/scaling.rst) and in
+benchmarks/README.md between the ``dask`` markers.
 
 The search: ``GridSearchCV`` over a small ``ScratchCNNClassifier`` (vanilla, conv filters
 (8, 16), ``random_state=0``), 4 candidates (``dense_units`` x learning rate) x 2 folds, scored
@@ -31,19 +32,20 @@ import csv
 import json
 import os
 import platform
+import sys
 import time
 from datetime import date
 from pathlib import Path
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # benchmarks/: _common, _protocol
 
 import joblib
 import numpy as np
-from _common import SHARED, load_train, write_between_markers
+from _common import RESULTS, SHARED, load_train, write_between_markers
 from sklearn.base import clone
 from sklearn.model_selection import GridSearchCV
 
-HERE = Path(__file__).resolve().parent
 SCORES = ("roc_auc", "neg_log_loss")
 
 
@@ -110,7 +112,7 @@ def main():
     parser.add_argument("--n", type=int, default=400)
     parser.add_argument("--size", type=int, default=64)
     parser.add_argument("--epochs", type=int, default=3)
-    parser.add_argument("--out", default=str(HERE / "bench_dask.json"))
+    parser.add_argument("--out", default=str(RESULTS / "bench_dask" / "bench_dask.json"))
     args = parser.parse_args()
     X, y, source = _data(args.n, args.size)
     search = _search(args.epochs)
@@ -155,7 +157,7 @@ def main():
         "date": date.today().isoformat(),
         "machine": f"{platform.machine()}, {os.cpu_count()} CPU cores, TensorFlow backend",
         "versions": {"tensorflow": tf.__version__, "dask": dask.__version__},
-        "command": "python benchmarks/bench_dask.py "
+        "command": "python benchmarks/speed/bench_dask.py "
         f"--n {args.n} --size {args.size} --epochs {args.epochs}",
         "data": f"{source} at {args.size} px",
         "search": "4 candidates x 2 folds, ROC-AUC and log loss, refit=False",

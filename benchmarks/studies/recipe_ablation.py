@@ -1,6 +1,6 @@
 """What helps the Inception bottleneck recipe: class weights, label smoothing, threshold, seeds.
 
-    python benchmarks/recipe_ablation.py [--n 0] [--size 150] [--folds 5]
+    python benchmarks/studies/recipe_ablation.py [--n 0] [--size 150] [--folds 5]
 
 All 5216 real train images (or a random ``--n``), 5-fold StratifiedGroupKFold by patient,
 stand-in weights. Every variant reuses the in-process feature cache, so the frozen base
@@ -10,33 +10,23 @@ specificity (mean ± std over folds) and fit time per fold.
 
 import argparse
 import os
+import sys
 import time
+from pathlib import Path
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # benchmarks/: _common, _protocol
 
 import numpy as np
 from _common import INCEPTION, load_train
-from sklearn.model_selection import StratifiedGroupKFold, TunedThresholdClassifierCV
+from _protocol import SeedEnsemble, grouped_folds
+from sklearn.model_selection import TunedThresholdClassifierCV
 
 from skxray import InceptionTransferClassifier, binary_scores
 
 
 def base(size, **params):
     return InceptionTransferClassifier("bottleneck", **{**INCEPTION, "input_size": size, **params})
-
-
-class SeedEnsemble:
-    """Average the probabilities of the same recipe trained with several seeds."""
-
-    def __init__(self, make, seeds):
-        self.make, self.seeds = make, seeds
-
-    def fit(self, X, y):
-        self.models_ = [self.make(random_state=s).fit(X, y) for s in self.seeds]
-        return self
-
-    def predict_proba(self, X):
-        return np.mean([m.predict_proba(X) for m in self.models_], axis=0)
 
 
 def main():
@@ -46,7 +36,7 @@ def main():
     parser.add_argument("--folds", type=int, default=5)
     args = parser.parse_args()
     X, y, groups = load_train(args.n, args.size)
-    folds = list(StratifiedGroupKFold(args.folds, shuffle=True, random_state=0).split(X, y, groups))
+    folds = grouped_folds(X, y, groups, args.folds)
     size = args.size
     variants = {
         "baseline (no class weights)": lambda: base(size),

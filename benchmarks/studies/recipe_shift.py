@@ -1,6 +1,6 @@
 """Which recipe changes survive a scanner-like shift: grouped CV, clean and shifted validation.
 
-    python benchmarks/recipe_shift.py [--n 1200] [--folds 5] [--out recipe_shift.json]
+    python benchmarks/studies/recipe_shift.py [--n 1200] [--folds 5] [--out FILE]
 
 The public test split is known to differ from train (models over-call pneumonia on
 its normal images), and it is held out. This script asks which changes to the Inception
@@ -21,39 +21,28 @@ size 128 / 224 (``--equalized-sizes`` adds equalised runs at other sizes). The f
 cache makes each distinct image go through the base once.
 
 Prints a Markdown row per variant as it finishes (mean over folds; "shifted" = mean over
-the three shifts) and writes every fold and shift score to ``--out``.
+the three shifts) and writes every fold and shift score to ``--out`` (by default
+``benchmarks/results/recipe_shift/recipe_shift.json``).
 """
 
 import argparse
 import json
 import os
+import sys
 import time
 from pathlib import Path
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # benchmarks/: _common, _protocol
 
 import cv2
 import numpy as np
-from _common import INCEPTION, load_train
-from recipe_ablation import SeedEnsemble
-from recipe_tables import print_markdown, shift_rows
+from _common import INCEPTION, RESULTS, load_train, print_markdown, shift_rows
+from _protocol import SHIFTS, SeedEnsemble, grouped_folds
 from sklearn.calibration import CalibratedClassifierCV
 from sklearn.metrics import brier_score_loss
 
 from skxray import InceptionTransferClassifier, XrayAugmenter, binary_scores
-
-SHIFTS = {
-    "darker, low contrast": lambda x: 0.1 + 0.6 * x**1.4,
-    "brighter (gamma 0.6)": lambda x: x**0.6,
-    "blur + noise": lambda x: _blur_noise(x),
-}
-
-
-def _blur_noise(X, noise=0.03):
-    rng = np.random.default_rng(0)
-    sigma = 1.2 * X.shape[1] / 150
-    out = np.stack([cv2.GaussianBlur(im[..., 0], (0, 0), sigma) for im in X])[..., None]
-    return np.clip(out + rng.normal(0, noise, out.shape), 0, 1).astype(np.float32)
 
 
 def blur_noise_copy(X, seed=0):
@@ -148,8 +137,6 @@ def evaluate(name, make, train_tf, eval_tf, X, y, folds, shifted):
 
 
 def main():
-    from sklearn.model_selection import StratifiedGroupKFold
-
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--n", type=int, default=1200)
     parser.add_argument("--folds", type=int, default=5)
@@ -160,11 +147,11 @@ def main():
     parser.add_argument("--skip-150", action="store_true", help="only the extra sizes")
     parser.add_argument("--cnn", action="store_true", help="also the vanilla CNN at 96 px")
     parser.add_argument("--only", default="", help="run the variants whose name contains this")
-    parser.add_argument("--out", default=str(Path(__file__).parent / "recipe_shift.json"))
+    parser.add_argument("--out", default=str(RESULTS / "recipe_shift" / "recipe_shift.json"))
     args = parser.parse_args()
     size = 150
     X, y, groups = load_train(args.n, size)
-    folds = list(StratifiedGroupKFold(args.folds, shuffle=True, random_state=0).split(X, y, groups))
+    folds = grouped_folds(X, y, groups, args.folds)
     print(f"{len(X)} images ({y.mean():.0%} PNEUMONIA), {args.folds}-fold grouped CV, stand-in")
     records = []
     runs = [] if args.skip_150 else [(name, *v, size) for name, v in variants(size).items()]

@@ -1,6 +1,6 @@
 """The default recipe on all 5216 train images: fit time, peak memory, shortcut audit, heatmaps.
 
-    python benchmarks/default_fit.py [--preset NAME] [--out default_fit.json]
+    python benchmarks/speed/default_fit.py [--preset NAME] [--out FILE]
 
 1. Fits ``recommended_classifier(preset, paths=True)`` on every train image, in this process,
    and records the wall time and the peak resident memory (``ru_maxrss``): the budget of
@@ -14,20 +14,24 @@
 4. Draws ``default_fit.png``: each model's mean Grad-CAM over the 16 full-resolution val
    images, over the same images with the border band blanked, and on the constant image.
 
-No image used here is used to select anything.
+No image used here is used to select anything. Results: ``--out`` (by default
+``benchmarks/results/default_fit/default_fit.json``) and ``default_fit.png`` in
+``benchmarks/results/default_fit/``.
 """
 
 import argparse
 import json
 import os
 import resource
+import sys
 import time
 from pathlib import Path
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # benchmarks/: _common, _protocol
 
 import numpy as np
-from _common import SHARED, train_subset
+from _common import RESULTS, SHARED, train_subset
 from sklearn.pipeline import make_pipeline
 
 from skxray import (
@@ -41,8 +45,6 @@ from skxray import (
     shortcut_audit,
 )
 from skxray.models._recipe import DEFAULT_RECIPE
-
-HERE = Path(__file__).resolve().parent
 
 
 def previous_default():
@@ -70,7 +72,7 @@ def audit_model(model, val_sets):
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--preset", default=DEFAULT_RECIPE)
-    parser.add_argument("--out", default=str(HERE / "default_fit.json"))
+    parser.add_argument("--out", default=str(RESULTS / "default_fit" / "default_fit.json"))
     args = parser.parse_args()
     paths, y, _ = train_subset(0)
     val_sets = {
@@ -138,7 +140,7 @@ def plot(models, paths):
             transform=row[0].transAxes,
         )
         fig.colorbar(im, ax=row[-1], shrink=0.8, label="mean Grad-CAM")
-    fig.savefig(HERE / "default_fit.png", dpi=100)
+    fig.savefig(RESULTS / "default_fit" / "default_fit.png", dpi=100)
 
 
 if __name__ == "__main__":

@@ -1,6 +1,6 @@
 """Training from file paths: the decoded array in memory vs streamed batch by batch.
 
-    python benchmarks/bench_streaming.py [--repeat 1] [--epochs 2] [--out bench_streaming.json]
+    python benchmarks/speed/bench_streaming.py [--repeat 1] [--epochs 2] [--out FILE]
 
 Fits ``recommended_classifier(paths=True)`` (the default recipe: ImageDirLoader at
 128 px, HistogramEqualizer, the augmented optimized CNN) on the 5216 train images and
@@ -23,7 +23,7 @@ import sys
 import time
 from pathlib import Path
 
-HERE = Path(__file__).resolve().parent
+BENCHMARKS = Path(__file__).resolve().parents[1]  # _common.py, results/
 
 CHILD = r"""
 import json, os, resource, sys, time
@@ -56,7 +56,7 @@ print(json.dumps({"n": len(paths), "stream": stream, "fit_s": total, "epoch_s": 
 
 def run(copies, stream, epochs):
     out = subprocess.run(
-        [sys.executable, "-c", CHILD, str(copies), str(int(stream)), str(epochs), str(HERE)],
+        [sys.executable, "-c", CHILD, str(copies), str(int(stream)), str(epochs), str(BENCHMARKS)],
         check=True,
         capture_output=True,
         text=True,
@@ -68,7 +68,9 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeat", type=int, default=1)
     parser.add_argument("--epochs", type=int, default=2)
-    parser.add_argument("--out", default=str(HERE / "bench_streaming.json"))
+    parser.add_argument(
+        "--out", default=str(BENCHMARKS / "results" / "bench_streaming" / "bench_streaming.json")
+    )
     args = parser.parse_args()
     configs = [(copies, stream) for copies in (1, 4) for stream in (False, True)]
     runs = {config: [] for config in configs}
@@ -102,7 +104,7 @@ def main():
     result = {
         "date": time.strftime("%Y-%m-%d"),
         "machine": f"{platform.machine()}, {os.cpu_count()} CPU cores, TensorFlow backend",
-        "command": ("python benchmarks/bench_streaming.py " + " ".join(sys.argv[1:])).strip(),
+        "command": ("python benchmarks/speed/bench_streaming.py " + " ".join(sys.argv[1:])).strip(),
         "rows": rows,
         "summary": summary,
     }

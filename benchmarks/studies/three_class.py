@@ -1,6 +1,6 @@
 """Three classes (NORMAL, BACTERIA, VIRUS): patient-grouped 5-fold CV on the 5216 train images.
 
-    python benchmarks/three_class.py [--folds 5] [--epochs 10] [--out three_class.json]
+    python benchmarks/studies/three_class.py [--folds 5] [--epochs 10] [--out FILE]
 
 Labels come from ``load_image_folder(train, target="subtype")``: the NORMAL folder, and the
 subtype in each pneumonia file name. Each fold fits the default recipe
@@ -15,6 +15,9 @@ for comparison with the binary figures.
 These are in-distribution figures: on this data set, grouped CV on train overestimated the
 binary recipes' scores on the independent test split (F1 0.969 promised, 0.82-0.85 found).
 Read them as an upper bound.
+
+Results: ``--out`` (by default ``benchmarks/results/three_class/three_class.json``) and the
+README's ``three-class`` table.
 """
 
 import argparse
@@ -22,29 +25,29 @@ import json
 import os
 import platform
 import resource
+import sys
 import time
 from datetime import date
 from pathlib import Path
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # benchmarks/: _common, _protocol
 
 import numpy as np
-from _common import SHARED, write_between_markers
+from _common import RESULTS, SHARED, write_between_markers
+from _protocol import grouped_folds
 from sklearn.metrics import f1_score
-from sklearn.model_selection import StratifiedGroupKFold
 
 from skxray import ImageDirLoader, load_image_folder, recommended_classifier
 from skxray.evaluation._multiclass import evaluate_multiclass_scores
 from skxray.evaluation._scores import binary_scores
-
-HERE = Path(__file__).resolve().parent
 
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--folds", type=int, default=5)
     parser.add_argument("--epochs", type=int, default=10)
-    parser.add_argument("--out", default=str(HERE / "three_class.json"))
+    parser.add_argument("--out", default=str(RESULTS / "three_class" / "three_class.json"))
     args = parser.parse_args()
 
     data = load_image_folder(SHARED / "data" / "chest_xray" / "train", target="subtype")
@@ -54,10 +57,9 @@ def main():
     decode_s = time.perf_counter() - start
     print(f"{len(images)} images, {np.bincount(data.target).tolist()} per class {names}")
 
-    splitter = StratifiedGroupKFold(n_splits=args.folds, shuffle=True, random_state=0)
     proba = np.zeros((len(images), len(names)))
     folds = []
-    for k, (train, test) in enumerate(splitter.split(images, data.target, data.groups)):
+    for k, (train, test) in enumerate(grouped_folds(images, data.target, data.groups, args.folds)):
         clf = recommended_classifier(random_state=0).set_params(classifier__epochs=args.epochs)
         tic = time.perf_counter()
         clf.fit(images[train], data.target[train])
@@ -87,7 +89,7 @@ def main():
     result = {
         "date": date.today().isoformat(),
         "machine": f"{platform.machine()}, {os.cpu_count()} CPU cores, TensorFlow backend",
-        "command": "python benchmarks/three_class.py "
+        "command": "python benchmarks/studies/three_class.py "
         + " ".join(f"--{k} {v}" for k, v in (("folds", args.folds), ("epochs", args.epochs))),
         "recipe": "recommended_classifier() (default preset), 3 classes",
         "n_images": int(len(images)),
