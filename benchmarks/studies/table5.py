@@ -176,6 +176,24 @@ def model_settings(name, args):
     }
 
 
+def resolved_settings(name, args):
+    """``{key: repr(value)}`` of each ScratchCNNClassifier architecture parameter as its
+    preset resolves it: a parameter whose default became ``None`` ("the preset's", e.g.
+    ``head_pooling``) still matches the value recorded when it was explicit."""
+    if name == "trivial":
+        return {}
+    from skxray import ScratchCNNClassifier
+
+    model = make_model(name, args)
+    owners = {"": model, **model.get_params(deep=True)}
+    out = {}
+    for owner, obj in owners.items():
+        if isinstance(obj, ScratchCNNClassifier):
+            prefix = f"{owner}__" if owner else ""
+            out.update({prefix + k: repr(v) for k, v in obj._architecture().items()})
+    return out
+
+
 def _default(model, key):
     """``repr`` of the default of parameter ``key`` (``owner__name`` for nested ones)."""
     owner, _, param = key.rpartition("__")
@@ -193,7 +211,8 @@ def settings_changed(name, recorded, args):
     default, so that new options which leave the model as it was do not hide figures.
     """
     current = model_settings(name, args)
-    if any(current.get(k) != v for k, v in recorded.items()):
+    resolved = resolved_settings(name, args)
+    if any(current.get(k) != v and resolved.get(k) != v for k, v in recorded.items()):
         return True
     model = None if name == "trivial" else make_model(name, args)
     return any(v != _default(model, k) for k, v in current.items() if k not in recorded)
