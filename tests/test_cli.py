@@ -193,7 +193,7 @@ def test_predict_writes_one_row_per_image(files, tmp_path, capsys):
     assert "decoding 6 images..." in stdout and f"wrote {out}" in stdout
     assert "decoding images: 6/6 in " in stdout  # one clean progress line in a log
     rows = list(csv.DictReader(out.open()))
-    assert list(rows[0]) == ["path", "probability_pneumonia", "label", "threshold"]
+    assert list(rows[0]) == ["path", "probability_pneumonia", "label", "threshold", "warning"]
     paths = [row["path"] for row in rows]
     assert len(paths) == 6 and {Path(p).parent.name for p in paths} == {"NORMAL", "PNEUMONIA"}
     model = load(files / "model.skxray")
@@ -221,7 +221,7 @@ def test_three_class_predict_and_explain(files, tmp_path, capsys):
     rows = list(csv.DictReader(out.open()))
     names = ["NORMAL", "BACTERIA", "VIRUS"]
     columns = [f"probability_{name.lower()}" for name in names]
-    assert list(rows[0]) == ["path", *columns, "label"]
+    assert list(rows[0]) == ["path", *columns, "label", "warning"]
     proba = np.array([[float(row[c]) for c in columns] for row in rows])
     expected = load(model).predict_proba([row["path"] for row in rows])
     np.testing.assert_allclose(proba, expected, atol=1e-5)

@@ -50,6 +50,9 @@ def predict(args):
     names, positive, threshold, images, paths, problems, rest = model_and_images(args, args.inputs)
     progress(args, f"predicting {plural(len(paths), 'image')}...")
     proba = rest.predict_proba(images)
+    from ..models._input_check import check_inputs
+
+    warnings = check_inputs(rest, images, paths=paths).reasons
     if positive is None:  # three classes or more: the most probable
         header = ["path", *(f"probability_{name.lower()}" for name in names), "label"]
         labels = [names[k] for k in proba.argmax(axis=1)]
@@ -66,9 +69,9 @@ def predict(args):
     try:
         with open(out, "w", newline="", encoding="utf-8") as handle:
             writer = csv.writer(handle)
-            writer.writerow(header)
-            for path, row in zip(paths, rows, strict=True):
-                writer.writerow([path, *row])
+            writer.writerow([*header, "warning"])
+            for path, row, warning in zip(paths, rows, warnings, strict=True):
+                writer.writerow([path, *row, warning])
     except OSError as exc:
         raise CommandError(f"cannot write predictions file {out}: {exc.strerror}") from exc
     counts = ", ".join(f"{labels.count(name)} {name}" for name in names)
@@ -76,6 +79,12 @@ def predict(args):
         f"Predicted {plural(len(paths), 'image')} ({counts} {rule}); wrote {out}"
         + report_skipped(problems)
     )
+    flagged = sum(bool(w) for w in warnings)
+    if flagged:
+        print(
+            f"{plural(flagged, 'image')} flagged as probably not a chest X-ray this model can "
+            "judge (see the warning column); their predictions mean little."
+        )
     return 0
 
 

@@ -234,10 +234,14 @@ def report_skipped(problems):
     return f"; skipped {len(problems)} unreadable file(s), listed on stderr" if problems else ""
 
 
+_MODEL_SUFFIXES = (".skxray", ".joblib", ".pkl", ".pickle", ".keras")
+
+
 def _is_model_file(path):
-    """Whether ``path`` is an skxray model file (a zip holding ``metadata.json``)."""
+    """Whether ``path`` is meant as a model: a model-file suffix (an unusable one then gets
+    the model-file error), or a zip holding ``metadata.json``."""
     path = Path(path)
-    if path.suffix == ".skxray":
+    if path.suffix.lower() in _MODEL_SUFFIXES:
         return True
     try:
         with zipfile.ZipFile(path) as archive:

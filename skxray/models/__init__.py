@@ -3,6 +3,7 @@
 from ._augment import XrayAugmenter
 from ._callbacks import EpochScores
 from ._feature_cache import FEATURE_CACHE, FeatureCache
+from ._input_check import InputCheck, check_inputs
 from ._recipe import RECIPES, recommended_classifier
 from ._scratch import ScratchCNNClassifier
 from ._transfer import InceptionTransferClassifier, TransferClassifier
@@ -13,6 +14,8 @@ __all__ = [
     "RECIPES",
     "EpochScores",
     "FeatureCache",
+    "InputCheck",
+    "check_inputs",
     "InceptionTransferClassifier",
     "ScratchCNNClassifier",
     "TransferClassifier",

@@ -12,12 +12,12 @@ from scikeras._utils import (
     unflatten_params,
 )
 from scikeras.wrappers import KerasClassifier
-from scipy.sparse import issparse
 from sklearn.model_selection import train_test_split
 from sklearn.utils import ClassifierTags
 from sklearn.utils.validation import check_is_fitted
 
 from ..io._stream import ImageStream
+from ..utils._images import check_image_batch
 from ..utils._param_validation import (
     InvalidParameterError,
     ParamsValidated,
@@ -30,6 +30,7 @@ from ..utils._param_validation import (
 from ._augment import XrayAugmenter
 from ._batches import StreamBatches
 from ._callbacks import EpochScores, count_metrics
+from ._input_check import fit_input_stats, penultimate_features
 from ._losses import SparseCategoricalCrossentropyWithSmoothing
 from ._seeding import _keep_op_determinism, _seeded_keras
 from ._tf_memory import quiet_retracing_warnings, release_traced_gradients
@@ -155,32 +156,8 @@ class BaseXrayClassifier(ParamsValidated, KerasClassifier):
     def _check_images(self, X):
         if isinstance(X, ImageStream):
             return X
-        if isinstance(X, (list, tuple)) and X and isinstance(X[0], str):
-            raise TypeError(
-                f"{type(self).__name__} takes image arrays, not file paths; put an "
-                "ImageDirLoader in front of it in a Pipeline."
-            )
-        if issparse(X):
-            raise TypeError(
-                f"{type(self).__name__} does not support sparse input: images must be dense arrays."
-            )
-        X = np.asarray(X)
-        if X.ndim not in (3, 4):
-            raise ValueError(
-                f"{type(self).__name__} expects images of shape (n_samples, height, width) or "
-                f"(n_samples, height, width, channels); got a {X.ndim}-D array of shape "
-                f"{X.shape}."
-            )
-        if X.shape[0] == 0:
-            raise ValueError(f"X is empty (shape {X.shape}): at least one image is needed.")
-        if X.ndim == 3:
-            X = X[..., None]
-        if min(X.shape[1:]) < 1:
-            raise ValueError(
-                f"X holds empty images of shape {X.shape[1:]}: height, width and "
-                "channels must all be at least 1."
-            )
-        return X
+        X = check_image_batch(X, type(self).__name__)
+        return X[..., None] if X.ndim == 3 else X
 
     def _model_input(self, X):
         """User images ``X`` as the fitted network takes them (shape checked against fit);
@@ -372,7 +349,15 @@ class BaseXrayClassifier(ParamsValidated, KerasClassifier):
             super().fit(X, y, sample_weight=sample_weight)
         finally:
             del self._validation_data
+        self.input_stats_ = None  # a stream is not read again for them
+        if not isinstance(X, ImageStream):
+            self.input_stats_ = fit_input_stats(self._penultimate_features(self._model_input(X)))
         return self
+
+    def _penultimate_features(self, X):
+        """The features entering the output layer, for images as the network takes them
+        (what :func:`skxray.check_inputs` compares with the training images')."""
+        return penultimate_features(self.model_, X, self.batch_size)
 
     def _split_validation(self, X, y, sample_weight):
         validation_data = getattr(self, "_validation_data", None)  # None in partial_fit

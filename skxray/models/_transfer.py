@@ -234,11 +234,12 @@ class TransferClassifier(BaseXrayClassifier):
     def _build_head(self, features, n_outputs):
         return _head(features, self.head_units, self.dropout, n_outputs)
 
-    def _head_network(self):
-        """A model from pooled features to the output, sharing ``model_``'s head layers."""
+    def _head_network(self, penultimate=False):
+        """A model from pooled features to the output (or to the input of the output layer),
+        sharing ``model_``'s head layers."""
         inputs = keras.Input(shape=(self.model_.get_layer("head_pool").output.shape[-1],))
         x = inputs
-        for name in _HEAD_LAYERS:
+        for name in _HEAD_LAYERS[:-1] if penultimate else _HEAD_LAYERS:
             if any(layer.name == name for layer in self.model_.layers):
                 x = self.model_.get_layer(name)(x)
         return keras.Model(inputs, x, name="head")
@@ -319,6 +320,15 @@ class TransferClassifier(BaseXrayClassifier):
             return super()._predict_once(X, **kwargs)
         feats = self._features(self._model_input(X))
         return self._head_network().predict(feats, batch_size=self.batch_size, verbose=0)
+
+    def _penultimate_features(self, X):
+        # Through the feature cache too, so that the training images' statistics cost no
+        # second pass through the frozen base.
+        if not self._uses_cache():
+            return super()._penultimate_features(X)
+        head = self._head_network(penultimate=True)
+        features = head.predict(self._features(X), batch_size=self.batch_size, verbose=0)
+        return np.asarray(features, dtype=np.float64).reshape(len(features), -1)
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()

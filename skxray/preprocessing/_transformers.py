@@ -4,48 +4,18 @@ import numbers
 
 import cv2
 import numpy as np
-from scipy.sparse import issparse
 from sklearn.base import BaseEstimator, TransformerMixin
 
 from ..io._stream import ImageStream
+from ..utils._images import check_image_batch
 from ..utils._param_validation import Interval, ParamsValidated, StrOptions, integer, real
-
-
-def _check_images(X, owner):
-    if isinstance(X, (list, tuple)) and X and isinstance(X[0], str):
-        raise TypeError(f"{owner} takes image arrays; put an ImageDirLoader before it.")
-    if issparse(X):
-        raise TypeError(f"{owner} takes dense image arrays; sparse input is not supported.")
-    X = np.asarray(X)
-    if X.ndim not in (3, 4):
-        raise ValueError(
-            f"{owner} expects images of shape (n_samples, height, width) or "
-            f"(n_samples, height, width, channels); got an array of shape {X.shape}."
-        )
-    if X.shape[0] == 0 or 0 in X.shape[1:3]:
-        raise ValueError(f"X holds no image pixels: shape {X.shape}.")
-    if X.dtype == np.uint8:
-        return X
-    if np.iscomplexobj(X):
-        raise ValueError("Complex data not supported: images must be real.")
-    if not np.issubdtype(X.dtype, np.number):
-        raise TypeError(f"images must be uint8 or float in [0, 1], got dtype {X.dtype}.")
-    if not np.all(np.isfinite(X)):
-        raise ValueError("images contain NaN or infinite values.")
-    low, high = float(X.min()), float(X.max())
-    if low < 0 or high > 1:
-        raise ValueError(
-            f"images other than uint8 must lie in [0, 1]; got {X.dtype} values in "
-            f"[{low:.3g}, {high:.3g}]. Divide 8-bit data by 255, or pass it as uint8."
-        )
-    return X
 
 
 class _ImageTransformer(ParamsValidated, TransformerMixin, BaseEstimator):
     """Stateless per-image transformers: parameter check at fit, images in and out."""
 
     def _check_images(self, X):
-        return _check_images(X, type(self).__name__)
+        return check_image_batch(X, type(self).__name__, pixel_values=True)
 
     def fit(self, X, y=None):
         """Check the parameters and the images; nothing is learned.

@@ -1,0 +1,175 @@
+"""Is this image a chest X-ray the model can judge? Cheap checks, then a feature distance.
+
+1. Cheap checks on the file and the decoded image: too small, an extreme aspect ratio, a
+   colour picture (X-rays are grey), nearly constant pixels.
+2. The Mahalanobis distance of the network's penultimate features from those of its
+   training images (Lee et al., "A simple unified framework for detecting
+   out-of-distribution samples and adversarial attacks", NeurIPS 2018; one Gaussian with a
+   Ledoit-Wolf covariance, scikit-learn's). The fit stores the features' mean, precision
+   and the 99.5th percentile of the training images' distances (``input_stats_``); an image
+   beyond that threshold is flagged. With several seeds, the members' distances relative to
+   their thresholds are averaged.
+
+A clear image can still be wrong: the check says whether the image looks like the training
+images, not whether the prediction is right.
+"""
+
+from dataclasses import dataclass
+
+import keras
+import numpy as np
+from PIL import Image
+from sklearn.covariance import LedoitWolf
+
+from ..utils._estimators import members, through_pipeline
+
+MIN_SIDE = 64  # pixels: smaller files are thumbnails or icons, not radiographs
+MAX_ASPECT = 2.5  # chest films are near square (portrait or landscape)
+MIN_STD = 0.02  # on [0, 1]: below, the image is blank or nearly so
+MAX_COLOUR = 0.04  # mean |R-G| + |G-B| on [0, 1] of a thumbnail
+QUANTILE = 0.995  # of the training images' distances: the threshold
+
+
+def _feature_model(network):
+    """From the network's input to the input of its output layer (the penultimate features)."""
+    return keras.Model(network.inputs[0], network.get_layer("head_output").input)
+
+
+def penultimate_features(network, X, batch_size):
+    """The input of ``network``'s output layer for model inputs ``X``, as float64 rows."""
+    features = _feature_model(network).predict(X, batch_size=batch_size, verbose=0)
+    return np.asarray(features, dtype=np.float64).reshape(len(features), -1)
+
+
+def fit_input_stats(features):
+    """The statistics ``check_inputs`` compares new images with, from the training images'
+    penultimate ``features``; ``None`` for fewer than 3 images."""
+    if len(features) < 3:
+        return None
+    covariance = LedoitWolf().fit(features)
+    distances = _distances(features, covariance.location_, covariance.precision_)
+    return {
+        "mean": covariance.location_.astype(np.float32),
+        "precision": covariance.precision_.astype(np.float32),
+        "threshold": float(np.quantile(distances, QUANTILE)),
+    }
+
+
+def _distances(features, mean, precision):
+    centred = features - mean
+    return np.sqrt(np.maximum(np.einsum("ij,jk,ik->i", centred, precision, centred), 0.0))
+
+
+@dataclass
+class InputCheck:
+    """What :func:`check_inputs` found, one entry per image.
+
+    Attributes
+    ----------
+    score : ndarray of shape (n_images,)
+        Mahalanobis distance of the penultimate features over the model's
+        threshold (> 1: farther than 99.5 % of the training images); nan
+        when the model has no training statistics.
+    reasons : list of str
+        Why each image is flagged ("" when it is not).
+    """
+
+    score: np.ndarray
+    reasons: list
+
+    @property
+    def flagged(self):
+        """Boolean array: images that are probably not chest X-rays the model can judge."""
+        return np.array([bool(reason) for reason in self.reasons])
+
+    def __repr__(self):
+        return f"<InputCheck of {len(self.reasons)} images: {int(self.flagged.sum())} flagged>"
+
+
+def _file_reasons(path):
+    try:
+        with Image.open(path) as image:
+            width, height = image.size
+            thumb = image.convert("RGB")
+            thumb.thumbnail((64, 64))
+            rgb = np.asarray(thumb, dtype=np.float32) / 255.0
+    except Exception:  # unreadable here means DICOM or an exotic file: the decoder decides
+        return []
+    reasons = []
+    if min(width, height) < MIN_SIDE:
+        reasons.append(f"too small ({width}x{height} px)")
+    if max(width, height) / max(min(width, height), 1) > MAX_ASPECT:
+        reasons.append(f"extreme aspect ratio ({width}x{height} px)")
+    colour = np.abs(rgb[..., 0] - rgb[..., 1]).mean() + np.abs(rgb[..., 1] - rgb[..., 2]).mean()
+    if colour > MAX_COLOUR:
+        reasons.append("a colour picture")
+    return reasons
+
+
+def check_inputs(model, X, *, paths=None):
+    """Flag images that are probably not chest X-rays this model can judge.
+
+    Cheap checks first (on files: smaller than 64 px, an aspect ratio beyond
+    2.5, colour; on pixels: nearly constant), then the Mahalanobis distance
+    of the network's penultimate features from those of its training images
+    (Lee et al. 2018), against the 99.5th percentile of the training
+    images' distances, stored by ``fit`` as ``input_stats_``. A clear image
+    can still be misclassified.
+
+    Parameters
+    ----------
+    model : estimator
+        A fitted skxray classifier, a ``Pipeline`` ending in one (file paths
+        then go through its loader), or a seed ensemble.
+    X : array-like
+        What ``model.predict`` takes: images, or file paths for a Pipeline
+        that starts with an ``ImageDirLoader``.
+    paths : list of str, default=None
+        The files ``X`` was decoded from, for the file checks (size, aspect,
+        colour) when ``X`` holds images; file paths in ``X`` are used
+        directly.
+
+    Returns
+    -------
+    check : InputCheck
+        ``score``, ``reasons`` and ``flagged``, one entry per image.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from skxray import ScratchCNNClassifier, check_inputs
+    >>> from skxray.datasets import make_synthetic_xrays
+    >>> data = make_synthetic_xrays(60, 32, random_state=0)
+    >>> clf = ScratchCNNClassifier("vanilla", epochs=1, random_state=0)
+    >>> clf = clf.fit(data.images, data.target)
+    >>> blank = np.full((1, 32, 32, 1), 0.5, dtype="float32")
+    >>> check_inputs(clf, blank).reasons[0].split("; ")[0]
+    'nearly constant pixels'
+    >>> bool(check_inputs(clf, data.images).flagged.mean() < 0.1)  # its training images
+    True
+    """
+    if isinstance(X, (list, tuple, np.ndarray)) and len(X) and isinstance(X[0], str):
+        paths = [str(p) for p in X]
+    final, images = through_pipeline(model, X)
+    images = np.asarray(images)
+    images = images[..., None] if images.ndim == 3 else images
+    pixels = images.astype(np.float32) / (255.0 if images.dtype == np.uint8 else 1.0)
+    reasons = [[] for _ in range(len(images))]
+    if paths is not None:
+        for i, path in enumerate(paths):
+            reasons[i] += _file_reasons(path)
+    for i, std in enumerate(pixels.reshape(len(pixels), -1).std(axis=1)):
+        if std < MIN_STD:
+            reasons[i].append("nearly constant pixels")
+    ratios = []
+    for member in members(final):
+        stats = getattr(member, "input_stats_", None)
+        if stats is None:
+            continue
+        features = member._penultimate_features(member._model_input(images))
+        ratios.append(_distances(features, stats["mean"], stats["precision"]) / stats["threshold"])
+    score = np.mean(ratios, axis=0) if ratios else np.full(len(images), np.nan)
+    for i, value in enumerate(score):
+        if value > 1:
+            reasons[i].append(f"unlike the training images (feature distance {value:.1f}x)")
+    return InputCheck(score=score, reasons=["; ".join(r) for r in reasons])
