@@ -44,7 +44,24 @@ def test_card_with_scores_and_figures(tmp_path):
     low, high = report.ci["f1"]
     assert f"| f1 | {f1:.3f} | {low:.3f}-{high:.3f} |" in text
     assert "![evaluation](evaluation.png)" in text
-    assert "Not recorded in the model file" in text  # no fingerprint in the metadata
+    assert "Neither the images nor their source are recorded" in text  # nothing in metadata
+
+
+def test_card_knows_its_data_and_warns_about_training_images():
+    rng = np.random.default_rng(0)
+    y = rng.integers(0, 2, 40)
+    report = evaluate_scores(y, rng.uniform(size=40), n_bootstrap=20, random_state=0)
+    metadata = {**METADATA, "provenance": {"trained_on": "the images of hospital X"}}
+    text = model_card(metadata, report=report, on_training_images=True)
+    assert (
+        "Source: the images of hospital X." in text
+        and "Kermany" not in text.split("## Known limits")[0]
+    )
+    assert "On 40 of the model's own training images" in text and "held-out" in text
+    assert "Warning: these images are the model's training images" in text
+    unknown = model_card(METADATA)
+    assert "Source: not recorded in the model file" in unknown
+    assert "decision threshold given under" in unknown  # the threshold is above, not below
 
 
 def test_card_from_a_saved_model(tmp_path, synthetic):

@@ -126,10 +126,14 @@ def test_train_then_evaluate_the_recommended_recipe(tmp_path, capsys):
     assert isinstance(load(other)[-1], InceptionTransferClassifier)
     args = ["evaluate", str(model), sample, "--bootstrap", "20", "--out", str(tmp_path / "ev")]
     assert main([*args, "--card"]) == 0
-    out = capsys.readouterr().out
+    out, err = capsys.readouterr()
     assert "95% CI" in out and "f1 (macro)" in out and "VIRUS" in out
+    # the model was trained on these very images: the CLI and the card say so
+    assert "the model's own training images" in err
     card = (tmp_path / "ev" / "MODEL_CARD.md").read_text()
-    assert "On 200 held-out images" in card and "![evaluation](evaluation.png)" in card
+    assert "On 200 of the model's own training images" in card and "held-out images" not in card
+    assert "Warning: these images are the model's training images" in card
+    assert "![evaluation](evaluation.png)" in card
     assert "| VIRUS |" in card and "macro averages" in card
 
 

@@ -123,9 +123,19 @@ def evaluate(args):
         random_state=0,
         target_names=list(names),
     )
+    from ..persistence._model_file import _fingerprint
+
+    recorded = (metadata.get("training_data") or {}).get("sha256")
+    own = recorded is not None and _fingerprint(data.paths)["sha256"] == recorded
     print(
         f"{args.model} on {args.data_dir}: {len(data.target)} images, classes {data.target_names}"
     )
+    if own:
+        print(
+            "warning: these are the model's own training images (their names match its "
+            "training-data fingerprint): the scores are not held-out.",
+            file=sys.stderr,
+        )
     print(report)
     report.figure_.savefig(out / "evaluation.png", dpi=100)
     plt.close(report.figure_)
@@ -138,6 +148,7 @@ def evaluate(args):
             report=report,
             figures=["evaluation.png"],
             title=f"skxray model {Path(args.model).name}",
+            on_training_images=own,
         )
         written.append("MODEL_CARD.md")
     print(f"Wrote {', '.join(written)} to {out}/")

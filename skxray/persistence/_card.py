@@ -24,8 +24,9 @@ _LIMITS = """\
   heatmaps (`skxray explain`) on your own images.
 - **Population.** Trained on one hospital's paediatric films; adults, other views, other
   scanners and other diseases were not in the training data.
-- **Threshold.** Labels use the threshold below; sensitivity and specificity trade off
-  against each other as it moves. Choose it on held-out data from the place of use.
+- **Threshold.** Labels use the decision threshold given under "Model"; sensitivity and
+  specificity trade off against each other as it moves. Choose it on held-out data from the
+  place of use.
 """
 
 
@@ -47,12 +48,23 @@ def _decision_lines(metadata):
     ]
 
 
-def _metric_lines(report):
+def _metric_lines(report, on_training_images=False):
     level = int(round(100 * report.confidence))
     multiclass = hasattr(report, "per_class")
     rule = "the most probable class" if multiclass else f"threshold {report.threshold:g}"
+    kind = "held-out images"
+    warning = []
+    if on_training_images:
+        kind = "of the model's own training images"
+        warning = [
+            "**Warning: these images are the model's training images** (their file names "
+            "match the training-data fingerprint). The scores are not held-out and overstate "
+            "how the model does on new X-rays.",
+            "",
+        ]
     lines = [
-        f"On {len(report.y_true)} held-out images"
+        *warning,
+        f"On {len(report.y_true)} {kind}"
         + (f" ({report.data})" if getattr(report, "data", None) else "")
         + f", {rule}; {level} % percentile-bootstrap intervals "
         f"({report.n_bootstrap} resamples)"
@@ -84,7 +96,9 @@ def _metric_lines(report):
     return lines
 
 
-def model_card(metadata, *, report=None, figures=(), title="skxray model"):
+def model_card(
+    metadata, *, report=None, figures=(), title="skxray model", on_training_images=False
+):
     """The text of a model card (Markdown) for a saved model and, optionally, its scores.
 
     Parameters
@@ -100,6 +114,9 @@ def model_card(metadata, *, report=None, figures=(), title="skxray model"):
         Paths of plots to show, relative to the card's folder.
     title : str, default="skxray model"
         The card's title.
+    on_training_images : bool, default=False
+        The report was measured on the model's training images (their
+        fingerprint matches): the card says so and warns.
 
     Returns
     -------
@@ -139,37 +156,43 @@ def model_card(metadata, *, report=None, figures=(), title="skxray model"):
         "## Training data",
         "",
     ]
+    trained_on = (metadata.get("provenance") or {}).get("trained_on")
     if fingerprint:
-        lines += [
+        lines.append(
             f"- {fingerprint.get('n_files', '?')} image files; SHA-256 of their sorted names: "
-            f"`{fingerprint.get('sha256', '?')}`.",
-            "- Source: Kermany, Zhang and Goldbaum (2018), Labeled Optical Coherence "
-            "Tomography (OCT) and Chest X-Ray Images for Classification, Mendeley Data, "
-            "CC BY 4.0, unless the model was trained on other data.",
-        ]
-    else:
-        lines.append("- Not recorded in the model file.")
+            f"`{fingerprint.get('sha256', '?')}`."
+        )
+    lines.append(
+        f"- Source: {trained_on}."
+        if trained_on
+        else "- Source: not recorded in the model file (`skxray.save(..., provenance="
+        '{"trained_on": ...})` records it).'
+    )
+    if not fingerprint and not trained_on:
+        lines.append("- Neither the images nor their source are recorded in the model file.")
     lines += ["", "## Metrics", ""]
     if report is None:
         lines.append(
             "Not measured yet: run `skxray evaluate MODEL DATA_DIR --card` on held-out data."
         )
     else:
-        lines += _metric_lines(report)
+        lines += _metric_lines(report, on_training_images)
     for figure in figures:
         lines += ["", f"![{Path(figure).stem}]({figure})"]
     lines += ["", "## Known limits", "", _LIMITS]
     return "\n".join(lines)
 
 
-def write_model_card(path, metadata, *, report=None, figures=(), title="skxray model"):
+def write_model_card(
+    path, metadata, *, report=None, figures=(), title="skxray model", on_training_images=False
+):
     """Write :func:`model_card`'s text to ``path`` (e.g. ``MODEL_CARD.md``).
 
     Parameters
     ----------
     path : str or path-like
         The Markdown file to write.
-    metadata, report, figures, title
+    metadata, report, figures, title, on_training_images
         As for :func:`model_card`.
 
     Returns
@@ -186,5 +209,12 @@ def write_model_card(path, metadata, *, report=None, figures=(), title="skxray m
     'MODEL_CARD.md'
     """
     path = Path(path)
-    path.write_text(model_card(metadata, report=report, figures=figures, title=title))
+    text = model_card(
+        metadata,
+        report=report,
+        figures=figures,
+        title=title,
+        on_training_images=on_training_images,
+    )
+    path.write_text(text)
     return path
