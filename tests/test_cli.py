@@ -424,3 +424,27 @@ def test_cam_needs_a_global_pooling_network(files, capsys, tmp_path):
         and len(err.splitlines()) == 1
     )
     assert "--method gradcam" in err
+
+
+def test_a_missing_path_fails_before_tensorflow_loads(tmp_path):
+    code = (
+        "import sys; from skxray.cli import main; "
+        f"status = main(['predict', {str(tmp_path / 'nope.jpeg')!r}]); "
+        "print(status, 'tensorflow' in sys.modules)"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert done.stdout.strip() == "2 False", done.stderr
+    assert "nope.jpeg: no such file or folder" in done.stderr
+
+
+def test_a_failed_command_leaves_no_empty_output_folder(files, tmp_path, capsys):
+    out = tmp_path / "new" / "heatmaps"
+    argv = ["explain", files / "model.skxray", files / "bad" / "text.jpeg", "--out", out]
+    check_error(capsys, argv, "text.jpeg")
+    assert not out.exists()
+
+
+def test_help_says_what_no_progress_does(capsys):
+    assert main(["demo", "--help"]) == 0
+    text = capsys.readouterr().out
+    assert "(default: True)" not in text and "shown unless given" in text

@@ -46,7 +46,7 @@ def test_every_shipped_model_predicts_the_bundled_sample(name):
     provenance = metadata["provenance"]
     assert provenance["name"] == name and provenance["n_train"] == 5216
     assert provenance["recipe"] == skxray.models._recipe.DEFAULT_RECIPE
-    assert metadata["training_data"]["n_images"] == 5216
+    assert metadata["training_data"]["n_files"] == 5216
     assert len(metadata["class_names"]) == n_classes
     # the training images are the model's own: check_inputs does not flag them
     assert check_inputs(model, SAMPLE.paths[:20]).flagged.mean() <= 0.1

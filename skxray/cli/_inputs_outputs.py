@@ -45,9 +45,15 @@ def keras_verbosity(args):
     return 0 if args.quiet else 1
 
 
+CREATED_FOLDERS = []
+"""Folders this command created, removed again by ``main`` when it fails and they are empty."""
+
+
 def make_folder(path, what="output folder"):
     """Create folder ``path`` (and its parents), or say why it cannot be."""
     path = Path(path)
+    if not path.exists():
+        CREATED_FOLDERS.append(path)
     for ancestor in (path, *path.parents):
         if ancestor.exists():
             if not ancestor.is_dir():

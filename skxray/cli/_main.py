@@ -58,6 +58,7 @@ def main(argv=None):
         print(f"skxray: error: {exc}", file=sys.stderr)
         return 2
     try:
+        _check_paths(args)  # before TensorFlow loads: a wrong path fails at once
         with _quiet_libraries(args.verbose):
             return _run(args)
     except KeyboardInterrupt:
@@ -72,7 +73,29 @@ def main(argv=None):
             raise
         sys.stdout.flush()
         print(f"skxray: error: {one_line(exc)}", file=sys.stderr)
+        _remove_empty_created_folders()
         return 2
+
+
+def _check_paths(args):
+    """Refuse input paths that do not exist, naming them, before anything heavy is imported."""
+    from ._inputs_outputs import CommandError
+
+    for name in ("inputs", "images", "data_dir"):
+        value = getattr(args, name, None)
+        for path in value if isinstance(value, list) else [value] if value else []:
+            if not os.path.exists(path):
+                raise CommandError(f"{path}: no such file or folder")
+
+
+def _remove_empty_created_folders():
+    """A failed command leaves no empty output folder behind."""
+    from ._inputs_outputs import CREATED_FOLDERS
+
+    for folder in reversed(CREATED_FOLDERS):
+        with contextlib.suppress(OSError):
+            folder.rmdir()  # only if empty
+    CREATED_FOLDERS.clear()
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -184,7 +184,10 @@ def build_parser():
     )
     demo.add_argument("--seed", type=int, default=0, metavar="N", help="random seed")
     demo.add_argument(
-        "--no-progress", dest="progress", action="store_false", help="hide Keras' progress bar"
+        "--no-progress",
+        dest="progress",
+        action="store_false",
+        help="hide Keras' progress bar (shown unless given)",
     )
     demo.add_argument(
         "--save", default=None, metavar="FILE", help="also save the fitted model to FILE"

@@ -140,7 +140,7 @@ class ShortcutAudit:
             region is blanked; ``abs_delta_<region>``: mean absolute change;
             ``flips_<region>``: share of decisions at 0.5 that change.
         """
-        out = {"n_images": float(len(self.proba))}
+        out = {"n_images": len(self.proba)}
         for name, share in self.heat_share.items():
             out[f"heat_ratio_{name}"] = _mean_defined(share) / self.uniform_share[name]
         blanked = _mean_defined(self.heat_share_border_blanked)
