@@ -184,3 +184,11 @@ def test_border_crop_names_itself_on_bad_input():
         BorderCrop().transform(["a.jpeg"])
     with pytest.raises(ValueError, match=r"\[0, 1\]"):
         BorderCrop().transform(np.full((1, 8, 8), 3.0))
+
+
+def test_repr_is_one_short_line(lesion_model):
+    clf, test = lesion_model
+    audit = shortcut_audit(clf, test.images[:4])
+    text = repr(audit)
+    assert text.startswith("<ShortcutAudit of 4 images") and "\n" not in text and len(text) < 300
+    assert isinstance(audit.summary()["n_images"], int) and "\n" in str(audit)

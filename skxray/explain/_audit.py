@@ -79,7 +79,7 @@ def _mean_defined(shares):
     return float(defined.mean()) if defined.size else float("nan")
 
 
-@dataclass
+@dataclass(repr=False)
 class ShortcutAudit:
     """Result of :func:`shortcut_audit`.
 
@@ -132,9 +132,10 @@ class ShortcutAudit:
 
         Returns
         -------
-        summary : dict of str to float
-            ``heat_ratio_<region>``: mean heat share over the uniform share
-            (1 = no preference; > 1 = the map favours the region);
+        summary : dict
+            ``n_images`` (an int), then floats: ``heat_ratio_<region>``: mean
+            heat share over the uniform share (1 = no preference; > 1 = the map
+            favours the region);
             ``heat_ratio_border_blanked``: the same for the blanked band;
             ``delta_<region>``: mean change of the probability when the
             region is blanked; ``abs_delta_<region>``: mean absolute change;
@@ -152,6 +153,15 @@ class ShortcutAudit:
             out[f"abs_delta_{name}"] = float(np.abs(delta).mean())
             out[f"flips_{name}"] = float(np.mean((proba >= 0.5) != decided))
         return out
+
+    def __repr__(self):
+        summary = self.summary()
+        return (
+            f"<ShortcutAudit of {summary['n_images']} images ({self.method}): border heat "
+            f"{summary['heat_ratio_border']:.2f}x uniform, mean |dp| border "
+            f"{summary['abs_delta_border']:.3f} vs centre {summary['abs_delta_center']:.3f}; "
+            "print() it for the table>"
+        )
 
     def __str__(self):
         s = self.summary()
