@@ -448,3 +448,17 @@ def test_help_says_what_no_progress_does(capsys):
     assert main(["demo", "--help"]) == 0
     text = capsys.readouterr().out
     assert "(default: True)" not in text and "shown unless given" in text
+
+
+def test_train_takes_epochs_and_skips_bad_files(files, tmp_path, capsys):
+    tree = tmp_path / "tree"
+    shutil.copytree(files / "tree", tree)
+    (tree / "NORMAL" / "broken.jpeg").write_bytes(b"not an image")
+    out = tmp_path / "m.skxray"
+    argv = ["--quiet", "train", tree, "--epochs", "1", "--out", out]
+    check_error(capsys, argv, "broken.jpeg")
+    status, stdout, err = run(capsys, *argv, "--skip-bad")
+    assert status == 0, err
+    assert "broken.jpeg" in err and "skipped 1 unreadable file" in stdout
+    model = load(out)
+    assert model[-1].epochs == 1 and model[-1].n_epochs_ == 1

@@ -190,10 +190,22 @@ def train(args):
         weights = None
     elif weights != "imagenet" and not os.path.isfile(weights):
         raise CommandError(f"weights file {weights} (--weights) does not exist")
-    data = load_image_folder(args.data_dir, target=args.target)
+    if args.skip_bad:  # decode every file once now, so that a bad one is skipped, not fatal
+        import warnings
+
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # each skipped file is listed on stderr below
+            data = load_image_folder(
+                args.data_dir, target=args.target, check_images=True, on_error="skip", n_jobs=-1
+            )
+    else:
+        data = load_image_folder(args.data_dir, target=args.target)
     clf = recommended_classifier(
         args.recipe, weights=weights, n_seeds=args.seeds, paths=True, verbose=keras_verbosity(args)
     )
+    if args.epochs is not None:
+        for member in members(clf):
+            member.set_params(epochs=args.epochs)
     progress(
         args,
         f"skxray train: {len(data.target)} images in {args.data_dir}, classes "
@@ -211,7 +223,10 @@ def train(args):
     write_model_card(
         card, load_metadata(out), title=f"skxray model {out.name} (recipe {args.recipe})"
     )
-    print(f"Fitted in {time.perf_counter() - start:.0f} s; saved to {out}, model card {card}")
+    print(
+        f"Fitted in {time.perf_counter() - start:.0f} s; saved to {out}, model card {card}"
+        + report_skipped(getattr(data, "skipped", []) if args.skip_bad else [])
+    )
     print(f"Score it on held-out data with: skxray evaluate {out} DATA_DIR")
     return 0
 

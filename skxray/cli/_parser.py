@@ -212,6 +212,19 @@ def build_parser():
         metavar="NAME",
         help=f"recipe, one of {', '.join(_RECIPES)}",
     )
+    train.add_argument(
+        "--epochs",
+        type=_positive_int,
+        default=None,
+        metavar="N",
+        help="training epochs of each classifier (default: the recipe's)",
+    )
+    train.add_argument(
+        "--skip-bad",
+        action="store_true",
+        help="decode every image first and skip unreadable ones (listed on stderr) instead "
+        "of stopping at the first",
+    )
     train.add_argument(  # the old spelling, for one release
         "--preset", dest="old_preset", choices=_RECIPES, default=None, help=argparse.SUPPRESS
     )
