@@ -1,6 +1,7 @@
 """Image decoding, folder loading and their bad-input policy."""
 
 import os
+import shutil
 import warnings
 
 import numpy as np
@@ -275,14 +276,40 @@ def test_unknown_extension_and_folder_entries(tmp_path):
     (root / "NORMAL" / "readme.txt").write_text("hello")
     with pytest.raises(ImageLoadError, match="readme.txt: unknown extension"):
         load_image_folder(root)
-    (root / "NORMAL" / "nested").mkdir()
-    with pytest.raises(ImageLoadError, match="nested: a folder"):
-        load_image_folder(root)
     with pytest.warns(UserWarning):
         data = load_image_folder(root, on_error="skip")
-    assert len(data.paths) == 7
-    assert any("readme.txt" in s for s in data.skipped)
-    assert any("nested" in s and "folder" in s for s in data.skipped)
+    assert len(data.paths) == 7 and any("readme.txt" in s for s in data.skipped)
+    # sub-folders of a class folder are searched: their images belong to that class
+    nested = root / "NORMAL" / "2019" / "march"
+    nested.mkdir(parents=True)
+    shutil.copy(data.paths[0], nested / "late.jpeg")
+    (nested / "notes.csv").write_text("a,b\n")
+    with pytest.warns(UserWarning, match="notes.csv: unknown extension"):
+        data = load_image_folder(root, on_error="skip")
+    assert str(nested / "late.jpeg") in data.paths and len(data.paths) == 8
+    assert data.target[list(data.paths).index(str(nested / "late.jpeg"))] == 0
+    # a link to a folder is reported, not followed (no loop)
+    (nested / "notes.csv").unlink()
+    (root / "NORMAL" / "readme.txt").unlink()
+    os.symlink(root / "NORMAL", root / "NORMAL" / "again")
+    with pytest.raises(ImageLoadError, match="again: a link to a folder"):
+        load_image_folder(root)
+
+
+def test_the_cli_and_the_api_find_the_same_files(tmp_path):
+    from skxray.cli._inputs_outputs import image_files
+
+    root = _tree(tmp_path)
+    nested = root / "PNEUMONIA" / "more"
+    nested.mkdir()
+    shutil.copy(next((root / "PNEUMONIA").glob("*.jpeg")), nested / "x.jpeg")
+    (nested / "readme.txt").write_text("hi")
+    problems = []
+    from_cli = image_files([root / "NORMAL", root / "PNEUMONIA"], problems)
+    with pytest.warns(UserWarning, match="readme.txt"):
+        from_api = load_image_folder(root, on_error="skip")
+    assert sorted(from_cli) == sorted(from_api.paths)
+    assert len(problems) == 1 and "readme.txt" in problems[0]
 
 
 def test_symlink_loop(tmp_path):

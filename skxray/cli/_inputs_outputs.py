@@ -112,21 +112,19 @@ def _load_model(path):
     return model, metadata
 
 
-def image_files(inputs):
-    """The image files among ``inputs``: files as given, folders searched recursively."""
-    from ..io._files import IMAGE_EXTENSIONS, _is_image_file
+def image_files(inputs, problems=None):
+    """The image files among ``inputs``: files as given, folders searched recursively by
+    the scanner ``load_image_folder`` uses; other entries of a folder go to ``problems``."""
+    from ..io._files import IMAGE_EXTENSIONS, ImageLoadError, list_image_files
 
     files = []
     for item in inputs:
         path = Path(item)
         if path.is_dir():
-            found = sorted(
-                p
-                for p in path.rglob("*")
-                if not any(part.startswith(".") for part in p.relative_to(path).parts)
-                and p.is_file()
-                and _is_image_file(p)  # a known extension, or DICOM by its marker
-            )
+            try:
+                found = list_image_files(path, "collect", problems)
+            except ImageLoadError as exc:
+                raise CommandError(one_line(exc)) from exc
             if not found:
                 raise CommandError(
                     f"folder {path} holds no image files ({', '.join(IMAGE_EXTENSIONS)} or "
@@ -293,5 +291,7 @@ def model_and_images(args, inputs):
     model, metadata = _load_model(args.model)
     names, positive = class_names(model, metadata)
     threshold = threshold_of(args, metadata, len(names))
-    decoded = decode_for(model, args.model, image_files(inputs), args, args.skip_bad)
-    return (names, positive, threshold, *decoded)
+    scanned = []  # non-image entries of the folders given: reported, not fatal
+    files = image_files(inputs, scanned)
+    images, paths, problems, rest = decode_for(model, args.model, files, args, args.skip_bad)
+    return (names, positive, threshold, images, paths, scanned + problems, rest)

@@ -79,13 +79,18 @@ def main(argv=None):
 
 def _check_paths(args):
     """Refuse input paths that do not exist, naming them, before anything heavy is imported."""
-    from ._inputs_outputs import CommandError
+    from ._inputs_outputs import _MODEL_SUFFIXES, CommandError
 
-    for name in ("inputs", "images", "data_dir"):
-        value = getattr(args, name, None)
-        for path in value if isinstance(value, list) else [value] if value else []:
+    for name in ("inputs", "images"):
+        paths = list(getattr(args, name, None) or [])
+        if paths and os.path.splitext(paths[0])[1].lower() in _MODEL_SUFFIXES:
+            paths = paths[1:]  # a model file given first: its own error names it
+        for path in paths:
             if not os.path.exists(path):
                 raise CommandError(f"{path}: no such file or folder")
+    data_dir = getattr(args, "data_dir", None)
+    if data_dir and not os.path.exists(data_dir):
+        raise CommandError(f"data folder {data_dir} does not exist")
 
 
 def _remove_empty_created_folders():

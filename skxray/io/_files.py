@@ -2,6 +2,7 @@
 cannot be read. Shared by the decoders (``_decode``, ``_dicom``) and the folder scanners."""
 
 import os
+import warnings
 
 from PIL import Image
 
@@ -62,3 +63,58 @@ def _is_dicom_file(path):
 def _is_image_file(path):
     """Whether :func:`decode_image` reads ``path``: a known extension, or DICOM by its marker."""
     return os.fspath(path).lower().endswith(IMAGE_EXTENSIONS) or _is_dicom_file(path)
+
+
+def _report(problem, on_error, skipped):
+    """Raise ``problem`` (``"raise"``), or list it in ``skipped`` with a warning
+    (``"skip"``) or without one (``"collect"``: the caller reports it itself)."""
+    if on_error == "raise":
+        raise ImageLoadError(problem)
+    if on_error == "skip":
+        warnings.warn(f"Skipping {problem}", UserWarning, stacklevel=4)
+    skipped.append(problem)
+
+
+def list_image_files(folder, on_error="raise", skipped=None):
+    """The image files under ``folder``, its sub-folders included, in sorted order.
+
+    The one folder scanner of skxray: ``load_image_folder`` lists each class folder with it
+    and the CLI each folder it is given, so both find the same files. Hidden entries
+    (a leading ``.``) are passed over; an entry that is neither an image file (a known
+    extension, or DICOM by its marker) nor a folder, a broken or looping link, and a link
+    to a folder (not followed, so no loop) are bad entries, handled by ``on_error``.
+    """
+    skipped = [] if skipped is None else skipped
+    try:
+        entries = sorted(os.scandir(folder), key=lambda e: e.name)
+    except OSError as exc:
+        raise ImageLoadError(f"{folder}: cannot list folder ({exc.strerror}).") from exc
+    files = []
+    for entry in entries:
+        if entry.name.startswith("."):
+            continue
+        path = entry.path
+        try:
+            is_file = entry.is_file()  # follows symlinks; a loop raises OSError
+            if not is_file and entry.is_symlink():
+                os.stat(path)  # dangling or looping link: raise its own error
+        except OSError as exc:
+            _report(f"{path}: broken or looping symbolic link ({exc.strerror}).", on_error, skipped)
+            continue
+        if not is_file:
+            if entry.is_dir(follow_symlinks=False):
+                files += list_image_files(path, on_error, skipped)
+                continue
+            kind = "a link to a folder (not followed)" if entry.is_dir() else "not a regular file"
+            _report(f"{path}: {kind}, not an image file.", on_error, skipped)
+            continue
+        if not _is_image_file(path):  # a known extension, or DICOM by its marker
+            _report(
+                f"{path}: unknown extension; expected one of {', '.join(IMAGE_EXTENSIONS)}, "
+                "or a DICOM file (with 'DICM' at byte 128).",
+                on_error,
+                skipped,
+            )
+            continue
+        files.append(path)
+    return files

@@ -1,7 +1,6 @@
 """Image-folder loading: ``load_image_folder`` and the ``ImageDirLoader`` transformer."""
 
 import os
-import warnings
 from pathlib import Path
 
 import numpy as np
@@ -18,7 +17,7 @@ from ..utils._param_validation import (
 )
 from ..utils._progress import Progress
 from ._decode import _COLOR_MODES, _IMAGE_CONSTRAINTS, decode_image
-from ._files import IMAGE_EXTENSIONS, ImageLoadError, _is_image_file
+from ._files import ImageLoadError, _report, list_image_files
 from ._labels import POSITIVE_CLASS, SUBTYPE_NAMES, _patient_group, _subtype_labels
 
 _FOLDER_CONSTRAINTS = {
@@ -27,50 +26,6 @@ _FOLDER_CONSTRAINTS = {
     "color_mode": _IMAGE_CONSTRAINTS["color_mode"],
     "on_error": [StrOptions({"raise", "skip"})],
 }
-
-
-def _report(problem, on_error, skipped):
-    if on_error == "raise":
-        raise ImageLoadError(problem)
-    warnings.warn(f"Skipping {problem}", UserWarning, stacklevel=3)
-    skipped.append(problem)
-
-
-def _list_class_dir(class_dir, on_error, skipped):
-    files = []
-    try:
-        entries = sorted(os.scandir(class_dir), key=lambda e: e.name)
-    except OSError as exc:
-        raise ImageLoadError(f"{class_dir}: cannot list folder ({exc.strerror}).") from exc
-    for entry in entries:
-        if entry.name.startswith("."):
-            continue
-        path = entry.path
-        try:
-            is_file = entry.is_file()  # follows symlinks; a loop raises OSError
-            if not is_file and entry.is_symlink():
-                os.stat(path)  # dangling or looping link: raise its own error
-        except OSError as exc:
-            _report(f"{path}: broken or looping symbolic link ({exc.strerror}).", on_error, skipped)
-            continue
-        if not is_file:
-            kind = "a folder" if entry.is_dir() else "not a regular file"
-            _report(
-                f"{path}: {kind}, not an image file (nested folders are not searched).",
-                on_error,
-                skipped,
-            )
-            continue
-        if not _is_image_file(path):  # a known extension, or DICOM by its marker
-            _report(
-                f"{path}: unknown extension; expected one of {', '.join(IMAGE_EXTENSIONS)}, "
-                "or a DICOM file (with 'DICM' at byte 128).",
-                on_error,
-                skipped,
-            )
-            continue
-        files.append(path)
-    return files
 
 
 def load_image_folder(
@@ -195,7 +150,7 @@ def load_image_folder(
 
     skipped, paths, labels = [], [], []
     for label, name in enumerate(classes):
-        files = _list_class_dir(root / name, on_error, skipped)
+        files = list_image_files(root / name, on_error, skipped)
         if not files:
             raise ValueError(f"Class folder {str(root / name)!r} contains no usable image files.")
         paths += files
