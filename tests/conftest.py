@@ -34,6 +34,22 @@ def synthetic():
 
 
 @pytest.fixture
+def tiny_cnn():
+    """A fresh copy of the shared tiny CNN settings (``tests/_tiny.py``)."""
+    from _tiny import TINY_CNN
+
+    return dict(TINY_CNN)
+
+
+@pytest.fixture
+def tiny_inception():
+    """A fresh copy of the shared tiny Inception settings (``tests/_tiny.py``)."""
+    from _tiny import TINY_INCEPTION
+
+    return dict(TINY_INCEPTION)
+
+
+@pytest.fixture
 def rng():
     return np.random.default_rng(0)
 

@@ -131,9 +131,9 @@ def test_same_seed_same_draws_other_seed_other_draws(smooth):
     assert first.shape == smooth.shape and 0 <= first.min() and first.max() <= 1
 
 
-def test_augmentation_only_in_training_and_seeded_fits_agree():
+def test_augmentation_only_in_training_and_seeded_fits_agree(tiny_cnn):
     data = load_sample_xrays(image_size=24)
-    fast = dict(preset="vanilla", conv_filters=(4, 8), dense_units=16, epochs=2, random_state=0)
+    fast = {**tiny_cnn, "epochs": 2}
     clf = ScratchCNNClassifier(**fast, augmenter=XrayAugmenter(rotation_range=40))
     clf.fit(data.images, data.target)
     layer = clf.model_.get_layer("augmentation")

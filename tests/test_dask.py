@@ -5,6 +5,7 @@ import os
 import joblib
 import numpy as np
 import pytest
+from _tiny import TINY_CNN
 
 distributed = pytest.importorskip("distributed")
 
@@ -15,7 +16,7 @@ from skxray import ScratchCNNClassifier, limit_worker_threads  # noqa: E402
 from skxray.datasets import load_sample_xrays  # noqa: E402
 from skxray.utils._param_validation import InvalidParameterError  # noqa: E402
 
-TINY = dict(preset="vanilla", conv_filters=(4, 8), dense_units=16, epochs=2, random_state=0)
+TINY = {**TINY_CNN, "epochs": 2}
 
 
 def _local_tensorflow_threads():

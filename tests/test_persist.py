@@ -10,6 +10,7 @@ import keras
 import numpy as np
 import pytest
 import skops.io
+from _tiny import TINY_CNN
 from sklearn.exceptions import NotFittedError
 from sklearn.linear_model import LogisticRegression
 from sklearn.pipeline import Pipeline
@@ -33,7 +34,7 @@ from skxray.utils._param_validation import InvalidParameterError
 # Tiny synthetic fits: Keras functions run eagerly (tests/conftest.py).
 pytestmark = pytest.mark.eager
 
-TINY = dict(preset="vanilla", conv_filters=(4, 8), dense_units=16, epochs=1, random_state=0)
+TINY = TINY_CNN
 
 
 @pytest.fixture(scope="module")

@@ -10,6 +10,7 @@ import joblib
 import keras
 import numpy as np
 import pytest
+from _tiny import TINY_CNN
 from sklearn.base import clone, is_classifier
 from sklearn.calibration import CalibratedClassifierCV
 from sklearn.exceptions import NotFittedError
@@ -36,9 +37,7 @@ from skxray.datasets import get_sample_xrays_path
 # Tiny synthetic fits: Keras functions run eagerly (tests/conftest.py).
 pytestmark = pytest.mark.eager
 
-FAST = dict(
-    preset="vanilla", conv_filters=(4, 8), dense_units=16, epochs=3, batch_size=16, random_state=0
-)
+FAST = {**TINY_CNN, "epochs": 3, "batch_size": 16}
 
 
 @pytest.fixture(scope="module")

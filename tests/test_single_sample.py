@@ -4,6 +4,7 @@ import csv
 
 import numpy as np
 import pytest
+from _tiny import TINY_CNN
 from sklearn.pipeline import make_pipeline
 
 from skxray import (
@@ -19,7 +20,7 @@ from skxray.datasets import get_sample_xrays_path, load_sample_xrays
 
 pytestmark = pytest.mark.eager
 
-CNN = dict(preset="vanilla", conv_filters=(4, 8), dense_units=16, epochs=1, random_state=0)
+CNN = TINY_CNN
 
 
 @pytest.fixture(scope="module")

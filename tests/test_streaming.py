@@ -5,6 +5,7 @@ import shutil
 import keras
 import numpy as np
 import pytest
+from _tiny import TINY_CNN
 from sklearn.model_selection import GroupKFold, cross_val_score
 from sklearn.pipeline import make_pipeline
 
@@ -22,7 +23,7 @@ from skxray.models._batches import StreamBatches
 
 pytestmark = pytest.mark.eager
 
-CNN = dict(conv_filters=(4, 8), dense_units=16, epochs=2, batch_size=16, random_state=0)
+CNN = {**TINY_CNN, "preset": "optimized", "epochs": 2, "batch_size": 16}
 
 
 @pytest.fixture(scope="module")

@@ -9,6 +9,7 @@ import joblib
 import keras
 import numpy as np
 import pytest
+from _tiny import TINY_INCEPTION
 from sklearn.base import clone, is_classifier
 from sklearn.model_selection import GridSearchCV, cross_val_score
 from sklearn.pipeline import Pipeline
@@ -30,7 +31,7 @@ from skxray.models._backbones import BACKBONES, BackbonePreprocessing
 # Tiny synthetic fits: Keras functions run eagerly (tests/conftest.py).
 pytestmark = pytest.mark.eager
 
-TINY = dict(weights=None, input_size=75, head_units=8, epochs=2, batch_size=16, random_state=0)
+TINY = TINY_INCEPTION
 
 
 @pytest.fixture(scope="module")
