@@ -192,6 +192,7 @@ class BaseXrayClassifier(ParamsValidated, KerasClassifier):
         """Put back what :meth:`_detach_network` took out, or a loaded ``{"model_": model}``
         (the callback lists are then rebuilt from the parameters)."""
         vars(self).update(state)
+        quiet_retracing_warnings()  # a loaded model predicts through new traced functions too
         if "_fit_callbacks" not in state:
             self._initialize_callbacks()
 
