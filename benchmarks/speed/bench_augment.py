@@ -1,5 +1,5 @@
 # ruff: noqa: E501  (the child programs are kept as they would be written)
-"""XrayAugmenter: five separate Keras layers (up to 0.1.x) against the one-warp layer.
+"""XrayAugmenter: five separate Keras layers (up to commit 926c2fe) against the one-warp layer.
 
     python benchmarks/speed/bench_augment.py [--backends tensorflow jax torch] [--repeat 7]
     python benchmarks/speed/bench_augment.py --fit [--fit-repeat 2]   # the default recipe's whole fit
@@ -36,7 +36,7 @@ BENCHMARKS = Path(__file__).resolve().parents[1]  # _common.py, results/
 SEPARATE = r'''
 import keras, math
 def separate_layers(self, seed=None):
-    """The five-layer build_layers of skxray up to 0.1.x, kept for this comparison."""
+    """The five-layer build_layers of skxray up to commit 926c2fe, kept for this comparison."""
     self._validate_params()
     def next_seed():
         return None if seed is None else seed + len(layers)

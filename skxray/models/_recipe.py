@@ -158,7 +158,7 @@ def recommended_classifier(
     verbose : int, default=0
         Keras verbosity.
     preset : str
-        Deprecated since 0.2 (a ``FutureWarning``), removed in 0.3: the old
+        Deprecated (a ``FutureWarning``; removed in a later release): the old
         name of ``recipe``. (``ScratchCNNClassifier(preset=...)`` names an
         architecture, which is what "preset" keeps meaning.)
 
@@ -187,8 +187,8 @@ def recommended_classifier(
     """
     if preset != "deprecated":
         warnings.warn(
-            "recommended_classifier's 'preset' was renamed 'recipe' in skxray 0.2 and will be "
-            "removed in 0.3; pass recipe= (or the name as the first argument).",
+            "recommended_classifier's 'preset' was renamed 'recipe' and will be removed in a "
+            "later release; pass recipe= (or the name as the first argument).",
             FutureWarning,
             stacklevel=2,
         )
