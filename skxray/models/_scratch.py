@@ -268,7 +268,7 @@ class ScratchCNNClassifier(BaseXrayClassifier):
         plain = not (arch["batch_norm"] or arch["residual"]) and arch["block_depth"] == 1
         blocks = zip(arch["conv_filters"], arch["kernel_size"], arch["pool_size"], strict=True)
         for i, (filters, kernel, pool) in enumerate(blocks, start=1):
-            if plain:  # the report's layers and names, as in skxray 0.1
+            if plain:  # the report's layers and names, as they always were
                 x = keras.layers.Conv2D(
                     filters, kernel, padding="same", activation="relu", name=f"conv_{i}"
                 )(x)
