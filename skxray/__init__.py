@@ -16,6 +16,7 @@ Every public name is also importable from ``skxray`` itself.
 """
 
 import importlib
+import os
 import sys
 from typing import TYPE_CHECKING
 
@@ -203,8 +204,9 @@ def __getattr__(name):
     if package not in _KERAS_FREE and "keras" not in sys.modules:
         from .utils._quiet import import_quietly, wants_native_logs
 
-        if not wants_native_logs():  # TensorFlow's C++ start-up lines stay off stderr
-            import_quietly("keras")
+        if not wants_native_logs():  # TensorFlow's C++ log lines stay off stderr
+            os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")  # the lines after start-up
+            import_quietly("keras")  # the start-up lines, which ignore that variable
     value = getattr(importlib.import_module(f".{package}", __name__), name)
     globals()[name] = value  # later look-ups skip __getattr__
     return value
