@@ -462,7 +462,9 @@ def test_modern_presets_train_predict_and_explain(synthetic, preset):
     # width_multiplier=0.25: 16/32/64/128 filters become 4/8/16/32
     assert layers["block4_conv1"].filters == 32
     assert clf.predict_proba(synthetic.images[:1]).shape == (1, 2)
-    for method in ("gradcam", "cam"):
+    # gradients for Grad-CAM need TensorFlow or torch; CAM needs none (CI also runs JAX)
+    methods = ("cam",) if keras.backend.backend() == "jax" else ("gradcam", "cam")
+    for method in methods:
         heat = cam_explain(clf, synthetic.images[:2], method=method)
         assert heat.shape == (2, *synthetic.images.shape[1:3]) and np.isfinite(heat).all()
 
