@@ -4,6 +4,7 @@ Every file is built with pydicom in ``tmp_path``; the images are tiny ramps, so 
 expected values can be written down.
 """
 
+import csv
 import io
 import sys
 
@@ -341,6 +342,7 @@ def test_cli_predicts_a_folder_of_dicom_files(tmp_path, capsys):
     save(model.fit(data.paths, data.target), tmp_path / "m.skxray")
     out = tmp_path / "p.csv"
     assert main(["predict", str(tmp_path / "m.skxray"), str(root), "--out", str(out)]) == 0
-    found = sorted(line.split(",")[0].rsplit("/", 1)[-1] for line in out.read_text().split()[1:])
+    with open(out, newline="") as handle:
+        found = sorted(row["path"].rsplit("/", 1)[-1] for row in csv.DictReader(handle))
     assert found == sorted(["IM-0001-0001.jpeg", "scan.dcm", "1.2.3.4", "person3_virus_9.png"])
     assert "Predicted 4 images" in capsys.readouterr().out

@@ -72,6 +72,14 @@ class InputCheck:
         when the model has no training statistics.
     reasons : list of str
         Why each image is flagged ("" when it is not).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from skxray.models import InputCheck
+    >>> check = InputCheck(score=np.array([0.4, 2.5]), reasons=["", "a colour picture"])
+    >>> check.flagged.tolist(), check
+    ([False, True], <InputCheck of 2 images: 1 flagged>)
     """
 
     score: np.ndarray

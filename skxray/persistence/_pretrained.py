@@ -65,6 +65,12 @@ def pretrained_path(name=DEFAULT_PRETRAINED):
     skxray.ModelFileError
         The file is missing or its bytes differ from those recorded when it
         was built (changed or corrupt).
+
+    Examples
+    --------
+    >>> from skxray import load_metadata, pretrained_path
+    >>> load_metadata(pretrained_path("pneumonia"))["class_names"]
+    ['NORMAL', 'PNEUMONIA']
     """
     registry = _registry()
     if name not in registry:
