@@ -514,3 +514,30 @@ def test_architecture_is_tunable_by_grid_search(synthetic):
     search.fit(synthetic.images, synthetic.target)
     assert search.best_params_["residual"] in (False, True)
     assert len(search.cv_results_["mean_test_score"]) == 2
+
+
+# ---------------------------------------------------- traced fits hold no memory
+@pytest.mark.graph
+def test_traced_fits_release_their_gradient_registry_entries(synthetic, caplog):
+    """The leak of issue 23: each traced training step left a custom-gradient entry (and
+    with it the whole traced graph) in TensorFlow's global registry; a grid search of
+    traced fits now leaves none behind and logs no retracing warning."""
+    if keras.backend.backend() != "tensorflow":
+        pytest.skip("the gradient registry is TensorFlow's")
+    from tensorflow.python.framework import ops
+
+    def entries():
+        return sum(key.startswith("CustomGradient-") for key in ops._gradient_registry._registry)
+
+    before = entries()
+    with caplog.at_level("WARNING", logger="tensorflow"):
+        search = GridSearchCV(
+            ScratchCNNClassifier(**{**FAST, "epochs": 1}),
+            {"dense_units": [8, 16]},
+            cv=2,
+            scoring="f1",
+            error_score="raise",
+        ).fit(synthetic.images, synthetic.target)
+    assert len(search.cv_results_["mean_test_score"]) == 2
+    assert entries() == before  # 5 traced fits, no entry left
+    assert not [r for r in caplog.records if "retracing" in r.getMessage()]
