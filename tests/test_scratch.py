@@ -31,6 +31,7 @@ from skxray import (
     cam_explain,
     load_image_folder,
     plot_learning_curves,
+    shortcut_audit,
 )
 from skxray.datasets import get_sample_xrays_path
 
@@ -467,6 +468,8 @@ def test_modern_presets_train_predict_and_explain(synthetic, preset):
     for method in methods:
         heat = cam_explain(clf, synthetic.images[:2], method=method)
         assert heat.shape == (2, *synthetic.images.shape[1:3]) and np.isfinite(heat).all()
+    audit = shortcut_audit(clf, synthetic.images[:4], method=methods[0])
+    assert audit.summary()["n_images"] == 4 and np.isfinite(audit.proba).all()
 
 
 def test_architecture_parameters_override_the_preset(synthetic):
