@@ -1,6 +1,7 @@
 """Round 2 of the recipe selection: modern from-scratch networks (issue 21).
 
     python benchmarks/studies/select_network.py [--candidates n0,n1] [--n 0] [--report]
+    python benchmarks/studies/select_network.py --target subtype [--candidates n0,n1]
 
 The protocol of ``select_recipe.py`` (patient-grouped 3-fold CV, seeds 1 and 2 on fold 0,
 7 geometric and exposure shifts, calibration, shortcut audit, test-time augmentation), run
@@ -33,6 +34,14 @@ THE RULE OF ROUND 2, written down on 2026-12-02 before any candidate was run:
 The candidates were chosen before the run from their cost (a 2-epoch timing on 1000
 images at 128 px: the optimized CNN 1x, bn-cnn 1.3x, resnet 2.7x) so that all of them fit
 one session on 2 cores. Clean-CV F1 is reported but is not part of the rule.
+
+THREE CLASSES (``--target subtype``, not part of the rule): each candidate is fitted once
+(seed 0) on fold 0's training images with the labels NORMAL / BACTERIA / VIRUS and scored
+on fold 0's held-out images (the same patient-grouped split): macro F1, accuracy, macro
+one-vs-rest ROC-AUC, F1 per class, and two subtype accuracies among the pneumonia images,
+"subtype right" (the predicted class is the true subtype; NORMAL counts as wrong) and
+"bacterial vs viral" (the larger of P(bacteria) and P(virus) picks the subtype, as in
+Kermany et al. 2018). Results: ``results/select_network/subtype.json`` and ``subtype.md``.
 """
 
 import argparse
@@ -58,6 +67,7 @@ from skxray import (
     XrayAugmenter,
     load_image_folder,
 )
+from skxray.evaluation._multiclass import evaluate_multiclass_scores
 
 RULE = __doc__.split("THE RULE OF ROUND 2")[1].split("The candidates were chosen")[0]
 
@@ -107,13 +117,85 @@ def apply_rule(results):
     return rows, decision
 
 
+def subtype_fold0(name, size, make, paths, folds):
+    """One seed-0 fit of a candidate with three classes on fold 0; its held-out scores."""
+    data = load_image_folder(SHARED / "data" / "chest_xray" / "train", target="subtype")
+    order = {p: i for i, p in enumerate(data.paths)}
+    y3 = data.target[[order[p] for p in paths]]
+    train, test = folds[0]
+    X = ImageDirLoader(size, n_jobs=-1).transform(paths)
+    model = make(0)
+    tic = time.perf_counter()
+    model.fit(X[train], y3[train])
+    fit_s = time.perf_counter() - tic
+    proba = model.predict_proba(X[test])
+    report = evaluate_multiclass_scores(y3[test], proba, n_bootstrap=200, random_state=0,
+                                        target_names=data.target_names)  # fmt: skip
+    sick = y3[test] > 0
+    predicted = proba.argmax(axis=1)
+    between = 1 + proba[:, 1:].argmax(axis=1)
+    return {
+        "n_train": int(len(train)),
+        "n_test": int(len(test)),
+        "fit_s": round(fit_s, 1),
+        "scores": report.scores,
+        "ci95": report.ci,
+        "f1_per_class": {k: v["f1"] for k, v in report.per_class.items()},
+        "subtype_right": float(np.mean(predicted[sick] == y3[test][sick])),
+        "bacterial_vs_viral": float(np.mean(between[sick] == y3[test][sick])),
+        "normal_called_viral": int(np.sum((y3[test] == 0) & (predicted == 2))),
+        "n_normal": int(np.sum(y3[test] == 0)),
+    }
+
+
+def subtype_report(saved):
+    head = ["candidate", "macro F1", "accuracy", "macro OvR ROC-AUC", "F1 NORMAL",
+            "F1 BACTERIA", "F1 VIRUS", "subtype right", "bacterial vs viral",
+            "normal called viral", "fold fit (min)"]  # fmt: skip
+    lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
+    for name, r in saved["results"].items():
+        f1 = r["f1_per_class"]
+        lines.append("| " + " | ".join([
+            name, f"{r['scores']['f1']:.3f}", f"{r['scores']['accuracy']:.3f}",
+            f"{r['scores']['roc_auc']:.3f}", f"{f1['NORMAL']:.3f}", f"{f1['BACTERIA']:.3f}",
+            f"{f1['VIRUS']:.3f}", f"{r['subtype_right']:.3f}", f"{r['bacterial_vs_viral']:.3f}",
+            f"{r['normal_called_viral']}/{r['n_normal']}", f"{r['fit_s'] / 60:.1f}",
+        ]) + " |")  # fmt: skip
+    return lines
+
+
+def main_subtype(args):
+    out_path = Path(args.out).with_name("subtype.json")
+    saved = json.loads(out_path.read_text()) if out_path.exists() else {}
+    split = "fold 0 of the 3 patient-grouped folds, seed 0"
+    saved.setdefault("meta", {"date": time.strftime("%Y-%m-%d"), "cpu_count": os.cpu_count(),
+                              "split": split})  # fmt: skip
+    saved.setdefault("results", {})
+    if not args.report:
+        paths, y, groups = train_subset(args.n)
+        folds = grouped_folds(paths, y, groups, 3)
+        for name in CANDIDATES:
+            if args.candidates and SHORT[name] not in args.candidates.split(","):
+                continue
+            print(f"{SHORT[name]} (three classes): {name}", flush=True)
+            size, make = CANDIDATES[name]
+            saved["results"][name] = subtype_fold0(name, size, make, paths, folds)
+            out_path.write_text(json.dumps(saved, indent=1))
+    lines = subtype_report(saved)
+    out_path.with_suffix(".md").write_text("\n".join(lines) + "\n")
+    print("\n".join(lines))
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--candidates", default="", help="comma-separated short names (n0,n1..)")
     parser.add_argument("--n", type=int, default=0, help="random subset of train (0: all)")
     parser.add_argument("--out", default=str(RESULTS / "select_network" / "select_network.json"))
     parser.add_argument("--report", action="store_true", help="only print the tables")
+    parser.add_argument("--target", choices=["binary", "subtype"], default="binary")
     args = parser.parse_args()
+    if args.target == "subtype":
+        return main_subtype(args)
     out_path = Path(args.out)
     out_path.parent.mkdir(parents=True, exist_ok=True)
     saved = json.loads(out_path.read_text()) if out_path.exists() else {}
