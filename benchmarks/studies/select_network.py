@@ -2,6 +2,7 @@
 
     python benchmarks/studies/select_network.py [--candidates n0,n1] [--n 0] [--report]
     python benchmarks/studies/select_network.py --target subtype [--candidates n0,n1]
+    python benchmarks/studies/select_network.py --seed-spread n0
 
 The protocol of ``select_recipe.py`` (patient-grouped 3-fold CV, seeds 1 and 2 on fold 0,
 7 geometric and exposure shifts, calibration, shortcut audit, test-time augmentation), run
@@ -42,6 +43,12 @@ one-vs-rest ROC-AUC, F1 per class, and two subtype accuracies among the pneumoni
 "subtype right" (the predicted class is the true subtype; NORMAL counts as wrong) and
 "bacterial vs viral" (the larger of P(bacteria) and P(virus) picks the subtype, as in
 Kermany et al. 2018). Results: ``results/select_network/subtype.json`` and ``subtype.md``.
+
+SEEDS OF THE ENSEMBLE (``--seed-spread``, after the rule's decision): the chosen candidate
+is fitted with seeds 0 to 8 on fold 0. The spread of step 4 is then measured twice: over
+the 9 single models, and over the three 3-seed ensembles (seeds 0-2, 3-5 and 6-8), each
+one the model a user gets from ``random_state`` 0, 3 or 6. Results:
+``results/select_network/seed_spread.json``.
 """
 
 import argparse
@@ -186,6 +193,46 @@ def main_subtype(args):
     print("\n".join(lines))
 
 
+def seed_spread_fold0(short, paths, y, groups):
+    """Fit one candidate with seeds 0-8 on fold 0; the spread of singles and of 3-seed means."""
+    name = next(n for n, s in SHORT.items() if s == short)
+    size, make = CANDIDATES[name]
+    train, test = grouped_folds(paths, y, groups, 3)[0]
+    X = ImageDirLoader(size, n_jobs=-1).transform(paths)
+    sets = {"clean": X[test], **{n: f(X[test]) for n, f in _protocol.ALL_SHIFTS.items()}}
+    probas, fit_s = [], []
+    for seed in range(9):
+        tic = time.perf_counter()
+        model = make(seed).fit(X[train], y[train])
+        fit_s.append(time.perf_counter() - tic)
+        probas.append(_protocol.predict_sets(lambda a, m=model: m.predict_proba(a)[:, 1], sets))
+        print(f"  {short} seed {seed}: {fit_s[-1]:.0f} s", flush=True)
+
+    def summary(members):
+        mean = {n: np.mean([probas[s][n] for s in members], axis=0) for n in sets}
+        scored = _protocol.score_sets(mean, y[test])
+        return {"seeds": list(members), "clean": scored["clean"],
+                "worst_bacc": _protocol.worst(scored)}  # fmt: skip
+
+    def spread(models):
+        return {key: float(max(m["clean"][key] for m in models)
+                           - min(m["clean"][key] for m in models))
+                for key in ("sensitivity", "specificity")}  # fmt: skip
+
+    singles = [summary([s]) for s in range(9)]
+    ensembles = [summary(range(k, k + 3)) for k in (0, 3, 6)]
+    return {
+        "candidate": name,
+        "date": time.strftime("%Y-%m-%d"),
+        "fit_s": fit_s,
+        "singles": singles,
+        "ensembles": ensembles,
+        "spread_singles_0_2": spread(singles[:3]),
+        "spread_singles_0_8": spread(singles),
+        "spread_ensembles": spread(ensembles),
+    }
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--candidates", default="", help="comma-separated short names (n0,n1..)")
@@ -193,7 +240,15 @@ def main():
     parser.add_argument("--out", default=str(RESULTS / "select_network" / "select_network.json"))
     parser.add_argument("--report", action="store_true", help="only print the tables")
     parser.add_argument("--target", choices=["binary", "subtype"], default="binary")
+    parser.add_argument("--seed-spread", metavar="SHORT", help="seeds 0-8 of one candidate")
     args = parser.parse_args()
+    if args.seed_spread:
+        result = seed_spread_fold0(args.seed_spread, *train_subset(args.n))
+        out = Path(args.out).with_name("seed_spread.json")
+        out.write_text(json.dumps(result, indent=1) + "\n")
+        for key in ("spread_singles_0_2", "spread_singles_0_8", "spread_ensembles"):
+            print(key, {k: round(v, 3) for k, v in result[key].items()})
+        return None
     if args.target == "subtype":
         return main_subtype(args)
     out_path = Path(args.out)
