@@ -110,7 +110,8 @@ def seed_spread(record):
 
 
 def apply_rule(results):
-    rows, decision = _protocol.apply_rule(results)  # round 1's rule, then step 4 of round 2
+    complete = {n: r for n, r in results.items() if "stopped" not in r}
+    rows, decision = _protocol.apply_rule(complete)  # round 1's rule, then step 4 of round 2
     for name, row in rows.items():
         row["spread"] = seed_spread(results[name])
     if decision is None:
@@ -271,19 +272,43 @@ def main():
                 decoded[size] = ImageDirLoader(size, n_jobs=-1).transform(paths)
             print(f"{SHORT[name]}: {name}", flush=True)
             data = (decoded[size], y)
-            saved["results"][name] = run_candidate(SHORT[name], size, make, data, folds, val)
+            # a candidate that can no longer reach the leader's score minus the tie margin
+            # can neither win nor tie: the rest of its fits would not change the decision
+            _, leader = apply_rule(saved["results"]) if saved["results"] else (None, None)
+            stop_below = None
+            if leader is not None:
+                stop_below = apply_rule(saved["results"])[0][leader["winner"]]["score"] - 0.005
+            saved["results"][name] = run_candidate(
+                SHORT[name], size, make, data, folds, val, stop_below=stop_below
+            )
             out_path.write_text(json.dumps(saved, indent=1))
     rows, decision = apply_rule(saved["results"])
     saved["decision"] = decision
     saved["rows"] = rows
     out_path.write_text(json.dumps(saved, indent=1))
-    table = report_rows(saved["results"], rows, decision)
+    complete = {n: r for n, r in saved["results"].items() if "stopped" not in r}
+    table = report_rows(complete, rows, decision)
     table[0] += ["seed spread sens.", "seed spread spec."]
-    for line, name in zip(table[1:], saved["results"], strict=True):
+    for line, name in zip(table[1:], complete, strict=True):
         line += [f"{rows[name]['spread']['sensitivity']:.3f}",
                  f"{rows[name]['spread']['specificity']:.3f}"]  # fmt: skip
     lines = ["| " + " | ".join(table[0]) + " |", "|" + "---|" * len(table[0])]
     lines += ["| " + " | ".join(row) + " |" for row in table[1:]]
+    for name, r in saved["results"].items():
+        if "stopped" in r:
+            stop, fits = r["stopped"], r["fits"]
+
+            def listed(values):
+                return ", ".join(f"{v:.3f}" for v in values)
+
+            lines.append(
+                f"\n{name}: stopped after {stop['after_fits']} fit(s), worst-shift bAcc "
+                f"{listed(f['worst_bacc'] for f in fits)}, clean F1 "
+                f"{listed(f['scores']['clean']['f1'] for f in fits)}, fold fit (min) "
+                f"{listed(f['fit_s'] / 60 for f in fits)}: its best possible "
+                f"rule score {stop['score_bound']:.3f} < {stop['below']:.3f} (the leader's "
+                "minus the tie margin), so it can neither win nor tie."
+            )
     lines += ["", f"Decision by the rule: {decision}"]
     out_path.with_suffix(".md").write_text("\n".join(lines) + "\n")
     print("\n".join(lines))
