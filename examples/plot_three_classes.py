@@ -30,7 +30,7 @@ train, test = next(
         data.images, data.target, data.groups
     )
 )
-clf = recommended_classifier(random_state=0).set_params(classifier__epochs=20)
+clf = recommended_classifier(n_seeds=1, random_state=0).set_params(classifier__epochs=20)
 clf = clf.fit(data.images[train], data.target[train])
 
 # %%

@@ -53,7 +53,7 @@ elif case == "inception":
     base = InceptionTransferClassifier(weights=None, input_size=75, head_units=8, epochs=1,
                                        random_state=0)
 else:
-    base = recommended_classifier().set_params(classifier__epochs=1)
+    base = recommended_classifier(n_seeds=1).set_params(classifier__epochs=1)
 process, rss = psutil.Process(), []
 for _ in range(fits):
     model = clone(base).fit(X, y)

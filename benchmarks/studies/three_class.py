@@ -41,6 +41,7 @@ from sklearn.metrics import f1_score
 from skxray import ImageDirLoader, load_image_folder, recommended_classifier
 from skxray.evaluation._multiclass import evaluate_multiclass_scores
 from skxray.evaluation._scores import binary_scores
+from skxray.utils._estimators import members
 
 
 def main():
@@ -60,7 +61,9 @@ def main():
     proba = np.zeros((len(images), len(names)))
     folds = []
     for k, (train, test) in enumerate(grouped_folds(images, data.target, data.groups, args.folds)):
-        clf = recommended_classifier(random_state=0).set_params(classifier__epochs=args.epochs)
+        clf = recommended_classifier(random_state=0)
+        for member in members(clf):
+            member.set_params(epochs=args.epochs)
         tic = time.perf_counter()
         clf.fit(images[train], data.target[train])
         fit_s = time.perf_counter() - tic

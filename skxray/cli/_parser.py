@@ -12,9 +12,10 @@ _RECIPES = (
     "augmented-cnn",
     "equalized-augmented-cnn",
     "equalized-augmented-cnn-3seeds",
+    "equalized-cnn-ensemble",
     "inception",
 )
-_DEFAULT_RECIPE = "equalized-augmented-cnn"
+_DEFAULT_RECIPE = "equalized-cnn-ensemble"
 _CAM_METHODS = ("gradcam", "gradcam++", "cam")
 
 _DESCRIPTION = """\
@@ -240,7 +241,7 @@ def build_parser():
         type=_positive_int,
         default=None,
         metavar="N",
-        help="classifiers with different seeds to average (default: the preset's)",
+        help="classifiers with different seeds to average (default: the recipe's)",
     )
     train.add_argument(
         "--target",

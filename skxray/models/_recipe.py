@@ -46,6 +46,20 @@ _DEFAULT = dict(
 )
 
 RECIPES = {
+    "equalized-cnn-ensemble": dict(
+        description=(
+            "HistogramEqualizer, then the mean probability of 3 seeds of the report's "
+            "optimized CNN trained from scratch at 128 px: 10 epochs of Adam, balanced class "
+            "weights, XrayAugmenter() (one warp: rotation, shift, zoom, brightness, contrast) "
+            "on training batches; no test-time averaging. Chosen by round 2 of the selection "
+            "protocol (benchmarks/studies/select_network.py)."
+        ),
+        model="cnn",
+        image_size=128,
+        preprocess=("histogramequalizer",),
+        classifier=_AUGMENTED_CNN,
+        n_seeds=3,
+    ),
     "equalized-augmented-cnn": _DEFAULT,
     "equalized-augmented-cnn-3seeds": {
         **_DEFAULT,
@@ -86,14 +100,17 @@ RECIPES = {
 }
 """The named recipes of :func:`recommended_classifier`.
 
-Each is a dict: ``description``; ``model`` (``"cnn"``: :class:`ScratchCNNClassifier`,
+Five recipes: the default (``"equalized-cnn-ensemble"``), the two defaults before it
+(``"equalized-augmented-cnn"`` and its 3-seed ensemble), the README Pipeline they replaced
+(``"augmented-cnn"``) and an Inception-V3 transfer recipe (``"inception"``). Each is a
+dict: ``description``; ``model`` (``"cnn"``: :class:`ScratchCNNClassifier`,
 ``"inception"``: :class:`InceptionTransferClassifier`); ``image_size`` (the size it was
 measured at, the loader's size with ``paths=True``); ``preprocess`` (names of the
 transformers in front: ``"histogramequalizer"``, ``"bordercrop"``); ``classifier`` (its
 settings) and ``n_seeds`` (members of the soft-voting seed ensemble).
 """
 
-DEFAULT_RECIPE = "equalized-augmented-cnn"
+DEFAULT_RECIPE = "equalized-cnn-ensemble"
 """The recipe :func:`recommended_classifier` returns by default."""
 
 _PREPROCESS = {"histogramequalizer": HistogramEqualizer, "bordercrop": BorderCrop}
@@ -119,25 +136,33 @@ def recommended_classifier(
     written down before the candidates were measured, from patient-grouped
     cross-validation on the public train split under geometric and exposure
     shifts, the spread over seeds and a :func:`shortcut_audit`; see the
-    "Recommended recipe" page of the documentation and
-    ``benchmarks/studies/select_recipe.py``.
+    "Recommended recipe" page of the documentation,
+    ``benchmarks/studies/select_recipe.py`` (round 1) and
+    ``benchmarks/studies/select_network.py`` (round 2).
 
-    - ``"equalized-augmented-cnn"`` (default): :class:`HistogramEqualizer`,
-      then the report's optimized CNN trained from scratch on 128 × 128
-      images, 10 epochs of Adam, balanced class weights,
-      :class:`XrayAugmenter` on training batches, and test-time averaging
-      over four 4 % translations (``tta_shift=0.04``). About 2 minutes for
-      the 5216 public train images on 2 CPU cores.
-    - ``"equalized-augmented-cnn-3seeds"``: the mean of 3 seeds of the
-      default, three times the fit time.
-    - ``"augmented-cnn"``: the reference it replaced (the earlier README
-      Pipeline): no equalisation, no test-time augmentation.
+    - ``"equalized-cnn-ensemble"`` (default): :class:`HistogramEqualizer`,
+      then the mean probability of 3 seeds (a soft
+      :class:`~sklearn.ensemble.VotingClassifier`) of the report's optimized
+      CNN trained from scratch on 128 × 128 images: 10 epochs of Adam,
+      balanced class weights, :class:`XrayAugmenter` on training batches.
+      Pass ``n_seeds=1`` for one network (a third of the fit time, and
+      ``classifier__epochs`` instead of ``classifier__seed0__epochs``).
+    - ``"equalized-augmented-cnn"``: the default before it, one seed of the
+      same network with test-time averaging over four 4 % translations
+      (``tta_shift=0.04``).
+    - ``"equalized-augmented-cnn-3seeds"``: the mean of 3 seeds of
+      ``"equalized-augmented-cnn"``.
+    - ``"augmented-cnn"``: the reference those replaced (the earlier README
+      Pipeline): no equalisation, no test-time averaging.
     - ``"inception"``: histogram equalisation, then an Inception-V3 bottleneck
       classifier at 150 px. It needs pretrained weights (``weights=``).
 
+    Each recipe's fit time and peak memory on 2 CPU cores are on the
+    "Recommended recipe" page (``benchmarks/speed/bench_recipes.py``).
+
     Parameters
     ----------
-    recipe : str, default="equalized-augmented-cnn"
+    recipe : str, default="equalized-cnn-ensemble"
         A key of :data:`RECIPES`.
     weights : None, "imagenet" or path, default="imagenet"
         Inception-V3 weights (``"inception"`` only), as for
@@ -179,11 +204,13 @@ def recommended_classifier(
     >>> from skxray import recommended_classifier
     >>> from skxray.datasets import make_synthetic_xrays
     >>> data = make_synthetic_xrays(40, 32, random_state=0)
-    >>> clf = recommended_classifier().set_params(classifier__epochs=2)
+    >>> clf = recommended_classifier(n_seeds=1).set_params(classifier__epochs=2)
     >>> clf.fit(data.images, data.target).predict_proba(data.images[:2]).shape
     (2, 2)
     >>> [name for name, _ in recommended_classifier(paths=True).steps]
     ['imagedirloader', 'histogramequalizer', 'classifier']
+    >>> [name for name, _ in recommended_classifier().named_steps["classifier"].estimators]
+    ['seed0', 'seed1', 'seed2']
     """
     if preset != "deprecated":
         warnings.warn(
