@@ -17,6 +17,7 @@ import hashlib
 import json
 import os
 import platform
+import resource
 import subprocess
 import sys
 import time
@@ -104,7 +105,9 @@ def main():
             "fit_seconds": round(seconds, 1),
             "description": spec["description"],
         }
-        row = {"fit_seconds": round(seconds, 1), "size_bytes": len(blob)}
+        peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 2**20  # KiB -> GiB
+        row = {"fit_seconds": round(seconds, 1), "size_bytes": len(blob),
+               "peak_rss_gib_so_far": round(peak, 2)}  # fmt: skip
         if args.check:
             again, _, seconds2 = fit(spec["target"])
             delta = np.abs(again.predict_proba(sample) - model.predict_proba(sample)).max()
