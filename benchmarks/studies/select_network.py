@@ -42,7 +42,7 @@ on fold 0's held-out images (the same patient-grouped split): macro F1, accuracy
 one-vs-rest ROC-AUC, F1 per class, and two subtype accuracies among the pneumonia images,
 "subtype right" (the predicted class is the true subtype; NORMAL counts as wrong) and
 "bacterial vs viral" (the larger of P(bacteria) and P(virus) picks the subtype, as in
-Kermany et al. 2018). Results: ``results/select_network/subtype.json`` and ``subtype.md``.
+Kermany et al. 2018). Results: ``results/select_network/subtype.json`` and ``subtype.csv``.
 
 SEEDS OF THE ENSEMBLE (``--seed-spread``, after the rule's decision): the chosen candidate
 is fitted with seeds 0 to 8 on fold 0. The spread of step 4 is then measured twice: over
@@ -157,20 +157,20 @@ def subtype_fold0(name, size, make, paths, folds):
     }
 
 
-def subtype_report(saved):
+def subtype_rows(saved):
     head = ["candidate", "macro F1", "accuracy", "macro OvR ROC-AUC", "F1 NORMAL",
             "F1 BACTERIA", "F1 VIRUS", "subtype right", "bacterial vs viral",
             "normal called viral", "fold fit (min)"]  # fmt: skip
-    lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
+    rows = [head]
     for name, r in saved["results"].items():
         f1 = r["f1_per_class"]
-        lines.append("| " + " | ".join([
+        rows.append([
             name, f"{r['scores']['f1']:.3f}", f"{r['scores']['accuracy']:.3f}",
             f"{r['scores']['roc_auc']:.3f}", f"{f1['NORMAL']:.3f}", f"{f1['BACTERIA']:.3f}",
             f"{f1['VIRUS']:.3f}", f"{r['subtype_right']:.3f}", f"{r['bacterial_vs_viral']:.3f}",
-            f"{r['normal_called_viral']}/{r['n_normal']}", f"{r['fit_s'] / 60:.1f}",
-        ]) + " |")  # fmt: skip
-    return lines
+            f"{r['normal_called_viral']} of {r['n_normal']}", f"{r['fit_s'] / 60:.1f}",
+        ])  # fmt: skip
+    return rows
 
 
 def main_subtype(args):
@@ -190,9 +190,10 @@ def main_subtype(args):
             size, make = CANDIDATES[name]
             saved["results"][name] = subtype_fold0(name, size, make, paths, folds)
             out_path.write_text(json.dumps(saved, indent=1))
-    lines = subtype_report(saved)
-    out_path.with_suffix(".md").write_text("\n".join(lines) + "\n")
-    print("\n".join(lines))
+    rows = subtype_rows(saved)
+    with open(out_path.with_suffix(".csv"), "w", newline="") as f:
+        csv.writer(f).writerows(rows)
+    print("\n".join(" | ".join(row) for row in rows))
 
 
 def seed_spread_fold0(short, paths, y, groups):
