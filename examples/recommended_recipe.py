@@ -3,17 +3,18 @@ The recommended recipe, from folder to saved model (real data, not run in the do
 =========================================================================================
 
 :func:`skxray.recommended_classifier` is a ``Pipeline`` of
-:class:`skxray.HistogramEqualizer` and the optimized CNN at 128 px, trained with
-:class:`skxray.XrayAugmenter` and balanced class weights, with test-time
-averaging over small translations. A rule written before the measurements chose
-it from seven candidates, by how well they hold up under geometric and exposure
-shifts, across seeds, and in a shortcut audit (see "The recommended recipe").
-With ``paths=True`` it reads image files itself.
+:class:`skxray.HistogramEqualizer` and the mean probability of 3 seeds of the
+optimized CNN at 128 px, trained with :class:`skxray.XrayAugmenter` and
+balanced class weights. Rules written before the measurements chose it, in two
+rounds, by how well the candidates hold up under geometric and exposure shifts,
+across seeds, and in a shortcut audit (see "The recommended recipe"). With
+``paths=True`` it reads image files itself.
 
 This example needs the public dataset, so the docs build shows it without
 running it. Run it with
-``python examples/recommended_recipe.py /path/to/chest_xray``; on 2 CPU cores
-the cross-validation takes about 10 minutes, the final fit about 2.
+``python examples/recommended_recipe.py /path/to/chest_xray``; the final fit's
+time on 2 CPU cores is on "The recommended recipe" page, and the 5-fold
+cross-validation takes about four times as long.
 
 Its gallery picture is not from this script, which the docs build cannot run:
 it is the top row of ``benchmarks/results/default_fit/default_fit.png``, drawn by
