@@ -39,6 +39,7 @@ from skxray.cli._parser import _RECIPES as CLI_RECIPES
 from skxray.datasets import get_sample_xrays_path, load_sample_xrays
 from skxray.explain._cam import CAM_METHODS
 from skxray.models._recipe import DEFAULT_RECIPE
+from skxray.utils._estimators import members
 
 pytestmark = pytest.mark.eager
 
@@ -461,4 +462,6 @@ def test_train_takes_epochs_and_skips_bad_files(files, tmp_path, capsys):
     assert status == 0, err
     assert "broken.jpeg" in err and "skipped 1 unreadable file" in stdout
     model = load(out)
-    assert model[-1].epochs == 1 and model[-1].n_epochs_ == 1
+    networks = members(model)  # the default recipe is a 3-seed ensemble: --epochs sets each
+    assert len(networks) == RECIPES[DEFAULT_RECIPE]["n_seeds"]
+    assert all(m.epochs == 1 and m.n_epochs_ == 1 for m in networks)

@@ -104,7 +104,7 @@ def test_round_trip_traced(data, tmp_path):
 
 def test_round_trip_recommended_pipeline(data, tmp_path):
     """HistogramEqualizer, XrayAugmenter and tta_shift=0.04 survive the trip."""
-    clf = recommended_classifier(n_seeds=1).set_params(classifier__epochs=1)
+    clf = recommended_classifier("equalized-augmented-cnn").set_params(classifier__epochs=1)
     clf.fit(data.images, data.target)
     loaded = round_trip(clf, tmp_path)
     assert [name for name, _ in loaded.steps] == ["histogramequalizer", "classifier"]
