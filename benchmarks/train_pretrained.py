@@ -2,7 +2,7 @@
 
     python benchmarks/train_pretrained.py [--check]
 
-For each shipped model, ``recommended_classifier(paths=True)`` (the default recipe, seed 0)
+For each shipped model, ``recommended_classifier(paths=True)`` (the default recipe, random_state 0)
 is fitted on all 5216 images of ``chest_xray/train`` (Kermany et al. 2018, CC BY 4.0) and
 saved with :func:`skxray.save` into ``skxray/persistence/pretrained/``, with the recipe, the
 commit and the training data recorded in the file (``provenance``) and in
@@ -39,11 +39,13 @@ HERE = Path(__file__).resolve().parent
 MODELS = {
     "pneumonia": dict(
         target="folder",
-        description="NORMAL vs PNEUMONIA: the default recipe, seed 0.",
+        description="NORMAL vs PNEUMONIA: the default recipe, random_state 0.",
     ),
     "pneumonia-subtype": dict(
         target="subtype",
-        description="NORMAL, BACTERIA, VIRUS: the default recipe with target='subtype', seed 0.",
+        description=(
+            "NORMAL, BACTERIA, VIRUS: the default recipe with target='subtype', random_state 0."
+        ),
     ),
 }
 TRAINED_ON = (
