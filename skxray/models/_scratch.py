@@ -4,6 +4,8 @@ import keras
 
 from ..utils._param_validation import PerBlock, StrOptions, integer, invalid, real
 from ._base import BaseXrayClassifier
+from ._batchnorm import recompute_batch_norm_statistics
+from ._seeding import _keep_op_determinism, _seeded_keras
 from ._training_doc import document_training_parameters
 
 _PLAIN = dict(batch_norm=False, residual=False, block_depth=1, stem_filters=0, stem_strides=2)
@@ -111,7 +113,11 @@ class ScratchCNNClassifier(BaseXrayClassifier):
         ``cam_explain(method="cam")``) or global-max-pooled (suits small
         local findings). ``None`` takes the preset's.
     batch_norm : bool, default=None
-        Batch normalisation after every convolution (before its ReLU).
+        Batch normalisation after every convolution (before its ReLU). Once
+        training ends, each layer's inference statistics are recomputed from
+        the training images with the final weights: Keras' moving averages
+        lag behind the weights after a short training, which shifts every
+        prediction (a model that ranks well but calls every image one class).
     residual : bool, default=None
         Residual blocks: the block's input (projected by a 1 × 1
         convolution when its width changes) is added to its last convolution
@@ -242,6 +248,12 @@ class ScratchCNNClassifier(BaseXrayClassifier):
         if arch["stem_filters"]:
             arch["stem_filters"] = max(1, round(arch["stem_filters"] * scale))
         return arch
+
+    def _fit_stages(self, X, y, sample_weight, validation, epochs, initial_epoch, **kwargs):
+        super()._fit_stages(X, y, sample_weight, validation, epochs, initial_epoch, **kwargs)
+        if self._architecture()["batch_norm"]:  # the moving averages lag the final weights
+            with _keep_op_determinism(), _seeded_keras(self._random_state):
+                recompute_batch_norm_statistics(self.model_, X, self.batch_size)
 
     def _conv(self, x, filters, kernel, name, arch, activation=True, strides=1):
         """Convolution, then batch normalisation (if on), then ReLU (if ``activation``)."""
