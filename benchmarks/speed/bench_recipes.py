@@ -61,7 +61,10 @@ def main():
     args = parser.parse_args()
     if args.one:
         return _one(args.one)
-    names = [n for n in RECIPES if not args.recipes or n in args.recipes.split(",")]
+    names = args.recipes.split(",") if args.recipes else list(RECIPES)  # in the order given
+    unknown = sorted(set(names) - set(RECIPES))
+    if unknown:
+        parser.error(f"unknown recipes {unknown}; choose from {sorted(RECIPES)}")
     out = Path(args.out)
     out.parent.mkdir(parents=True, exist_ok=True)
     saved = json.loads(out.read_text()) if out.exists() else {}
