@@ -196,19 +196,32 @@ def main_subtype(args):
     print("\n".join(" | ".join(row) for row in rows))
 
 
-def seed_spread_fold0(short, paths, y, groups):
-    """Fit one candidate with seeds 0-8 on fold 0; the spread of singles and of 3-seed means."""
+def seed_spread_fold0(short, paths, y, groups, folder):
+    """Fit one candidate with seeds 0-8 on fold 0; the spread of singles and of 3-seed means.
+
+    Each seed's probabilities are saved in ``folder`` as soon as it is done, and a rerun
+    reads the seeds already there instead of fitting them again.
+    """
     name = next(n for n, s in SHORT.items() if s == short)
     size, make = CANDIDATES[name]
     train, test = grouped_folds(paths, y, groups, 3)[0]
     X = ImageDirLoader(size, n_jobs=-1).transform(paths)
     sets = {"clean": X[test], **{n: f(X[test]) for n, f in _protocol.ALL_SHIFTS.items()}}
+    folder.mkdir(parents=True, exist_ok=True)
     probas, fit_s = [], []
     for seed in range(9):
-        tic = time.perf_counter()
-        model = make(seed).fit(X[train], y[train])
-        fit_s.append(time.perf_counter() - tic)
-        probas.append(_protocol.predict_sets(lambda a, m=model: m.predict_proba(a)[:, 1], sets))
+        done = folder / f"{short}_seed{seed}.json"
+        if done.exists():
+            record = json.loads(done.read_text())
+        else:
+            tic = time.perf_counter()
+            model = make(seed).fit(X[train], y[train])
+            record = {"fit_s": time.perf_counter() - tic, "proba": {
+                n: p.tolist() for n, p in _protocol.predict_sets(
+                    lambda a, m=model: m.predict_proba(a)[:, 1], sets).items()}}  # fmt: skip
+            done.write_text(json.dumps(record))
+        fit_s.append(record["fit_s"])
+        probas.append({n: np.asarray(p) for n, p in record["proba"].items()})
         print(f"  {short} seed {seed}: {fit_s[-1]:.0f} s", flush=True)
 
     def summary(members):
@@ -295,8 +308,9 @@ def main():
     parser.add_argument("--seed-spread", metavar="SHORT", help="seeds 0-8 of one candidate")
     args = parser.parse_args()
     if args.seed_spread:
-        result = seed_spread_fold0(args.seed_spread, *train_subset(args.n))
         out = Path(args.out).with_name("seed_spread.json")
+        result = seed_spread_fold0(args.seed_spread, *train_subset(args.n),
+                                   folder=out.with_name("seed_spread_fits"))  # fmt: skip
         out.write_text(json.dumps(result, indent=1) + "\n")
         for key in ("spread_singles_0_2", "spread_singles_0_8", "spread_ensembles"):
             print(key, {k: round(v, 3) for k, v in result[key].items()})
