@@ -157,8 +157,9 @@ def recommended_classifier(
     - ``"inception"``: histogram equalisation, then an Inception-V3 bottleneck
       classifier at 150 px. It needs pretrained weights (``weights=``).
 
-    Each recipe's fit time and peak memory on 2 CPU cores are on the
-    "Recommended recipe" page (``benchmarks/speed/bench_recipes.py``).
+    The measured fit times and peak memory on 2 CPU cores are on the
+    "Recommended recipe" page; ``benchmarks/speed/bench_recipes.py``
+    measures every recipe.
 
     Parameters
     ----------
