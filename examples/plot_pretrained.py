@@ -2,7 +2,7 @@
 The shipped model: a probability and a heatmap, with no training
 ================================================================
 
-skxray ships its default recipe fitted on the 5216 images of the public train split
+skxray ships a recommended recipe fitted on the 5216 images of the public train split
 (Kermany et al. 2018, CC BY 4.0). :func:`~skxray.load_pretrained` reads it offline, and
 it predicts on the first line. The bundled sample X-rays used here are themselves
 train-split images, so the model has seen them: this shows how to use it, not how well it

@@ -93,9 +93,11 @@ def pretrained_path(name=DEFAULT_PRETRAINED):
 def load_pretrained(name=DEFAULT_PRETRAINED):
     """A fitted model that ships with skxray: predicts on the first line, offline.
 
-    ``"pneumonia"`` is the default recipe of :func:`recommended_classifier`
-    (NORMAL vs PNEUMONIA) and ``"pneumonia-subtype"`` the same recipe with
-    ``target="subtype"`` (NORMAL, BACTERIA, VIRUS), each fitted on all 5216
+    ``"pneumonia"`` is a recipe of :func:`recommended_classifier` (NORMAL vs
+    PNEUMONIA; its metadata's ``provenance`` names which: in this release
+    ``"equalized-augmented-cnn"``, the default before
+    ``"equalized-cnn-ensemble"``) and ``"pneumonia-subtype"`` the same recipe
+    with ``target="subtype"`` (NORMAL, BACTERIA, VIRUS), each fitted on all 5216
     images of the public train split of Kermany et al. (2018, CC BY 4.0):
     paediatric chest X-rays from one hospital. A research tool, not a medical
     device; see its model card (:func:`skxray.model_card` of
