@@ -158,17 +158,17 @@ def subtype_fold0(name, size, make, paths, folds):
 
 
 def subtype_rows(saved):
-    head = ["candidate", "macro F1", "accuracy", "macro OvR ROC-AUC", "F1 NORMAL",
-            "F1 BACTERIA", "F1 VIRUS", "subtype right", "bacterial vs viral",
-            "normal called viral", "fold fit (min)"]  # fmt: skip
+    head = ["candidate", "macro F1", "accuracy", "macro AUC", "F1 N / B / V",
+            "subtype right", "bact. vs viral", "normal as viral"]  # fmt: skip
     rows = [head]
     for name, r in saved["results"].items():
         f1 = r["f1_per_class"]
         rows.append([
             name, f"{r['scores']['f1']:.3f}", f"{r['scores']['accuracy']:.3f}",
-            f"{r['scores']['roc_auc']:.3f}", f"{f1['NORMAL']:.3f}", f"{f1['BACTERIA']:.3f}",
-            f"{f1['VIRUS']:.3f}", f"{r['subtype_right']:.3f}", f"{r['bacterial_vs_viral']:.3f}",
-            f"{r['normal_called_viral']} of {r['n_normal']}", f"{r['fit_s'] / 60:.1f}",
+            f"{r['scores']['roc_auc']:.3f}",
+            f"{f1['NORMAL']:.2f} / {f1['BACTERIA']:.2f} / {f1['VIRUS']:.2f}",
+            f"{r['subtype_right']:.3f}", f"{r['bacterial_vs_viral']:.3f}",
+            f"{r['normal_called_viral']} of {r['n_normal']}",
         ])  # fmt: skip
     return rows
 
@@ -257,9 +257,8 @@ NOT_RUN = {
 
 def write_csv(saved, rows, path):
     """The docs' candidate table: every candidate, stopped and not run ones included."""
-    head = ["candidate", "fits", "rule score", "worst-shift bAcc", "seed sd", "clean F1",
-            "clean ROC-AUC", "worst shift spec.", "seed spread sens. / spec.",
-            "fit on 5216 (min)", "outcome"]  # fmt: skip
+    head = ["candidate", "fits", "score", "worst bAcc", "clean F1", "clean AUC",
+            "spread sens./spec.", "fit (min)", "outcome"]  # fmt: skip
     out = [head]
     for name, r in saved["results"].items():
         fits = r["fits"]
@@ -269,17 +268,11 @@ def write_csv(saved, rows, path):
             return "" if None in values else f"{np.mean(values):.3f}"
 
         full = np.mean([f["fit_s"] * 5216 / f["n_train"] for f in fits]) / 60
-        shifted = [k for k, v in fits[0]["scores"].items() if "specificity" in v]
-        spec = min((np.mean([f["scores"][k]["specificity"] for f in fits]) for k in shifted),
-                   default=None)  # fmt: skip
-        worst_spec = "" if spec is None else f"{spec:.3f}"
         bacc = f"{np.mean([f['worst_bacc'] for f in fits]):.3f}"
         if "stopped" in r:
             stop = r["stopped"]
-            outcome = (f"stopped: best possible score {stop['score_bound']:.3f} < "
-                       f"{stop['below']:.3f}")  # fmt: skip
-            out.append([name, f"{len(fits)} of 5", "", bacc, "", mean("f1"), mean("roc_auc"),
-                        worst_spec, "",
+            outcome = f"stopped (at best {stop['score_bound']:.3f})"
+            out.append([name, f"{len(fits)}/5", "", bacc, mean("f1"), mean("roc_auc"), "",
                         f"{full:.1f}", outcome])  # fmt: skip
             continue
         row = rows[name]
@@ -288,12 +281,11 @@ def write_csv(saved, rows, path):
         chosen = saved.get("decision") and saved["decision"]["winner"] == name
         outcome = "chosen" if chosen else ("fails " + ", ".join(gates) if gates else "passes")
         spread = row["spread"]
-        out.append([name, "5 of 5", f"{row['score']:.3f}", bacc, f"{row['seed_sd']:.3f}",
-                    mean("f1"), mean("roc_auc"), worst_spec,
+        out.append([name, "5/5", f"{row['score']:.3f}", bacc, mean("f1"), mean("roc_auc"),
                     f"{spread['sensitivity']:.3f} / {spread['specificity']:.3f}",
                     f"{full:.1f}", outcome])  # fmt: skip
-    for name, why in NOT_RUN.items():
-        out.append([name, "0 of 5", "", "", "", "", "", "", "", "", why])
+    for name in NOT_RUN:
+        out.append([name, "0/5", "", "", "", "", "", "", "not run"])
     with open(path, "w", newline="") as f:
         csv.writer(f).writerows(out)
 
