@@ -126,20 +126,16 @@ def apply_rule(results):
     return rows, decision
 
 
-def subtype_fold0(name, size, make, paths, folds):
+def subtype_fold0(make, X, y3, target_names, folds):
     """One seed-0 fit of a candidate with three classes on fold 0; its held-out scores."""
-    data = load_image_folder(SHARED / "data" / "chest_xray" / "train", target="subtype")
-    order = {p: i for i, p in enumerate(data.paths)}
-    y3 = data.target[[order[p] for p in paths]]
     train, test = folds[0]
-    X = ImageDirLoader(size, n_jobs=-1).transform(paths)
     model = make(0)
     tic = time.perf_counter()
     model.fit(X[train], y3[train])
     fit_s = time.perf_counter() - tic
     proba = model.predict_proba(X[test])
     report = evaluate_multiclass_scores(y3[test], proba, n_bootstrap=200, random_state=0,
-                                        target_names=data.target_names)  # fmt: skip
+                                        target_names=target_names)  # fmt: skip
     sick = y3[test] > 0
     predicted = proba.argmax(axis=1)
     between = 1 + proba[:, 1:].argmax(axis=1)
@@ -183,12 +179,19 @@ def main_subtype(args):
     if not args.report:
         paths, y, groups = train_subset(args.n)
         folds = grouped_folds(paths, y, groups, 3)
+        data = load_image_folder(SHARED / "data" / "chest_xray" / "train", target="subtype")
+        order = {p: i for i, p in enumerate(data.paths)}
+        y3 = data.target[[order[p] for p in paths]]
+        decoded = {}  # by image size, decoded once
         for name in CANDIDATES:
             if args.candidates and SHORT[name] not in args.candidates.split(","):
                 continue
             print(f"{SHORT[name]} (three classes): {name}", flush=True)
             size, make = CANDIDATES[name]
-            saved["results"][name] = subtype_fold0(name, size, make, paths, folds)
+            if size not in decoded:
+                decoded[size] = ImageDirLoader(size, n_jobs=-1).transform(paths)
+            saved["results"][name] = subtype_fold0(make, decoded[size], y3, data.target_names,
+                                                   folds)  # fmt: skip
             out_path.write_text(json.dumps(saved, indent=1))
     rows = subtype_rows(saved)
     with open(out_path.with_suffix(".csv"), "w", newline="") as f:
