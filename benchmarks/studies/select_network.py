@@ -47,8 +47,10 @@ Kermany et al. 2018). Results: ``results/select_network/subtype.json`` and ``sub
 SEEDS OF THE ENSEMBLE (``--seed-spread``, after the rule's decision): the chosen candidate
 is fitted with seeds 0 to 8 on fold 0. The spread of step 4 is then measured twice: over
 the 9 single models, and over the three 3-seed ensembles (seeds 0-2, 3-5 and 6-8), each
-one the model a user gets from ``random_state`` 0, 3 or 6. Results:
-``results/select_network/seed_spread.json``.
+one the model a user gets from ``random_state`` 0, 3 or 6, on the clean held-out images
+(step 4's target) and on each shifted version of them. Results:
+``results/select_network/seed_spread.json`` and ``seed_spread.csv``; each seed's
+probabilities in ``seed_spread_fits/`` (a rerun reads them instead of fitting again).
 """
 
 import argparse
@@ -203,20 +205,25 @@ def seed_spread_fold0(short, paths, y, groups, folder):
     """Fit one candidate with seeds 0-8 on fold 0; the spread of singles and of 3-seed means.
 
     Each seed's probabilities are saved in ``folder`` as soon as it is done, and a rerun
-    reads the seeds already there instead of fitting them again.
+    reads the seeds already there instead of fitting them again (the images are decoded
+    only when a seed is missing). The spread is reported on the clean held-out images (the
+    target of step 4) and on each shifted version of them.
     """
     name = next(n for n, s in SHORT.items() if s == short)
     size, make = CANDIDATES[name]
     train, test = grouped_folds(paths, y, groups, 3)[0]
-    X = ImageDirLoader(size, n_jobs=-1).transform(paths)
-    sets = {"clean": X[test], **{n: f(X[test]) for n, f in _protocol.ALL_SHIFTS.items()}}
     folder.mkdir(parents=True, exist_ok=True)
+    sets = None
     probas, fit_s = [], []
     for seed in range(9):
         done = folder / f"{short}_seed{seed}.json"
         if done.exists():
             record = json.loads(done.read_text())
         else:
+            if sets is None:
+                X = ImageDirLoader(size, n_jobs=-1).transform(paths)
+                shifts = _protocol.ALL_SHIFTS
+                sets = {"clean": X[test], **{n: f(X[test]) for n, f in shifts.items()}}
             tic = time.perf_counter()
             model = make(seed).fit(X[train], y[train])
             record = {"fit_s": time.perf_counter() - tic, "proba": {
@@ -226,20 +233,23 @@ def seed_spread_fold0(short, paths, y, groups, folder):
         fit_s.append(record["fit_s"])
         probas.append({n: np.asarray(p) for n, p in record["proba"].items()})
         print(f"  {short} seed {seed}: {fit_s[-1]:.0f} s", flush=True)
+    set_names = list(probas[0])
 
     def summary(members):
-        mean = {n: np.mean([probas[s][n] for s in members], axis=0) for n in sets}
+        mean = {n: np.mean([probas[s][n] for s in members], axis=0) for n in set_names}
         scored = _protocol.score_sets(mean, y[test])
-        return {"seeds": list(members), "clean": scored["clean"],
+        return {"seeds": list(members), "scores": scored, "clean": scored["clean"],
                 "worst_bacc": _protocol.worst(scored)}  # fmt: skip
 
-    def spread(models):
-        return {key: float(max(m["clean"][key] for m in models)
-                           - min(m["clean"][key] for m in models))
+    def spread(models, images="clean"):
+        return {key: float(max(m["scores"][images][key] for m in models)
+                           - min(m["scores"][images][key] for m in models))
                 for key in ("sensitivity", "specificity")}  # fmt: skip
 
     singles = [summary([s]) for s in range(9)]
     ensembles = [summary(range(k, k + 3)) for k in (0, 3, 6)]
+    groups_of_models = {"singles_0_8": singles, "singles_0_2": singles[:3],
+                        "ensembles": ensembles}  # fmt: skip
     return {
         "candidate": name,
         "date": time.strftime("%Y-%m-%d"),
@@ -249,7 +259,21 @@ def seed_spread_fold0(short, paths, y, groups, folder):
         "spread_singles_0_2": spread(singles[:3]),
         "spread_singles_0_8": spread(singles),
         "spread_ensembles": spread(ensembles),
+        "spread_by_images": {
+            images: {g: spread(models, images) for g, models in groups_of_models.items()}
+            for images in set_names
+        },
     }
+
+
+def seed_spread_rows(result):
+    """The docs' table: sensitivity / specificity spread per image set and model group."""
+    rows = [["held-out images", "9 single seeds", "seeds 0-2", "3 ensembles"]]
+    for images, by_group in result["spread_by_images"].items():
+        rows.append([images] + [
+            f"{by_group[g]['sensitivity']:.3f} / {by_group[g]['specificity']:.3f}"
+            for g in ("singles_0_8", "singles_0_2", "ensembles")])  # fmt: skip
+    return rows
 
 
 NOT_RUN = {
@@ -307,6 +331,8 @@ def main():
         result = seed_spread_fold0(args.seed_spread, *train_subset(args.n),
                                    folder=out.with_name("seed_spread_fits"))  # fmt: skip
         out.write_text(json.dumps(result, indent=1) + "\n")
+        with open(out.with_suffix(".csv"), "w", newline="") as f:
+            csv.writer(f).writerows(seed_spread_rows(result))
         for key in ("spread_singles_0_2", "spread_singles_0_8", "spread_ensembles"):
             print(key, {k: round(v, 3) for k, v in result[key].items()})
         return None
