@@ -59,6 +59,22 @@ def test_default_preset_is_a_preset_and_the_default():
     assert repr(default) == repr(chosen)
 
 
+def test_the_3seed_reference_trains_what_the_default_trains():
+    """The recipe page gives both presets one fit time: they differ only at prediction."""
+    default = recommended_classifier(DEFAULT_RECIPE).get_params()
+    reference = recommended_classifier("equalized-augmented-cnn-3seeds").get_params()
+    differ = {
+        key
+        for key in default.keys() | reference.keys()
+        if not hasattr(default.get(key), "get_params")  # compared through their parameters
+        and not isinstance(default.get(key), list)  # steps and estimators, idem
+        and repr(default.get(key)) != repr(reference.get(key))
+    }
+    assert differ == {f"classifier__seed{k}__tta_shift" for k in range(3)}
+    assert all(default[key] == 0 for key in differ)
+    assert all(reference[key] > 0 for key in differ)
+
+
 @pytest.mark.graph
 def test_default_recipe_fits_the_sample_and_ranks_it():
     data = load_sample_xrays()
