@@ -26,6 +26,21 @@ WEIGHTS = os.environ.get(
 INCEPTION = dict(weights=WEIGHTS, input_size=150, **INCEPTION_HEAD, random_state=0)
 
 
+def machine():
+    """This machine in words, CPU model included: kernels, so results, can differ by CPU kind."""
+    import platform
+
+    model = platform.processor() or platform.machine()
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                model = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    return f"{model} ({platform.machine()}), {os.cpu_count()} CPU cores, no GPU"
+
+
 def write_between_markers(name, lines):
     """Put ``lines`` into benchmarks/README.md between ``<!-- name -->`` and ``<!-- /name -->``."""
     readme = BENCHMARKS / "README.md"

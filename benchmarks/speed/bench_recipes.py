@@ -18,7 +18,6 @@ import argparse
 import csv
 import json
 import os
-import platform
 import resource
 import subprocess
 import sys
@@ -28,7 +27,7 @@ from pathlib import Path
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # benchmarks/: _common
 
-from _common import RESULTS, SHARED, WEIGHTS
+from _common import RESULTS, SHARED, WEIGHTS, machine
 
 
 def _one(name):
@@ -80,7 +79,7 @@ def main():
         result = json.loads(child.stdout.strip().splitlines()[-1])
         result.update(
             date=time.strftime("%Y-%m-%d"),
-            machine=f"{platform.machine()}, {os.cpu_count()} CPU cores, no GPU",
+            machine=machine(),
             command="python benchmarks/speed/bench_recipes.py --recipes " + name,
         )
         saved[name] = result
