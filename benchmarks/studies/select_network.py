@@ -238,8 +238,7 @@ def seed_spread_fold0(short, paths, y, groups, folder):
     def summary(members):
         mean = {n: np.mean([probas[s][n] for s in members], axis=0) for n in set_names}
         scored = _protocol.score_sets(mean, y[test])
-        return {"seeds": list(members), "scores": scored, "clean": scored["clean"],
-                "worst_bacc": _protocol.worst(scored)}  # fmt: skip
+        return {"seeds": list(members), "scores": scored, "worst_bacc": _protocol.worst(scored)}
 
     def spread(models, images="clean"):
         return {key: float(max(m["scores"][images][key] for m in models)
