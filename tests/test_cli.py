@@ -251,6 +251,63 @@ def test_predict_skips_bad_images_when_asked(files, tmp_path, capsys):
     check_error(capsys, [*args, "--out", out], "text.jpeg", "not a recognised image")
 
 
+@pytest.fixture(scope="module")
+def odd_files(files, tmp_path_factory):
+    """Readable images users have: an RGBA X-ray with a white corner, a matplotlib chart
+    (RGBA, white), a file name that is not UTF-8, and three plain X-rays."""
+    from matplotlib.figure import Figure
+
+    folder = tmp_path_factory.mktemp("odd")
+    plain = sorted((files / "tree" / "NORMAL").iterdir())
+    for path in plain:
+        shutil.copy(path, folder)
+    rgba = np.asarray(Image.open(plain[0]).convert("RGBA")).copy()
+    rgba[:20, :20, :3] = 255
+    Image.fromarray(rgba).save(folder / "rgba.png")
+    figure = Figure()
+    figure.add_subplot().plot([0, 1, 0.3])
+    figure.savefig(folder / "chart.png")
+    shutil.copy(plain[1], os.path.join(os.fsencode(folder), b"caf\xe9.jpeg"))
+    return folder
+
+
+def test_odd_files_each_get_their_row(files, odd_files, tmp_path, capsys):
+    # One RGBA chart used to sink the whole batch ("images other than uint8 must lie in
+    # [0, 1]"), and a non-UTF-8 name left a header-only CSV.
+    out = tmp_path / "p.csv"
+    status, stdout, err = run(capsys, "predict", files / "model.skxray", odd_files, "--out", out)
+    assert status == 0, err
+    rows = list(csv.DictReader(out.open(encoding="utf-8")))
+    names = sorted(Path(row["path"]).name for row in rows)
+    plain = sorted(p.name for p in (files / "tree" / "NORMAL").iterdir())
+    assert names == sorted(["caf\\xe9.jpeg", "chart.png", "rgba.png", *plain])
+    assert all(0 <= float(row["probability_pneumonia"]) <= 1 for row in rows)
+    assert not list(tmp_path.glob(".*partial"))
+    status, stdout, err = run(
+        capsys, "explain", files / "model.skxray", odd_files, "--out", tmp_path / "maps"
+    )
+    assert status == 0, err
+    page = (tmp_path / "maps" / "index.html").read_text(encoding="utf-8")
+    assert ">caf\\xe9.jpeg<" in page and 'caf%E9.jpeg"' in page  # shown; linked by its bytes
+    assert len(list((tmp_path / "maps").glob("*.png"))) == len(rows)
+
+
+def test_odd_files_load_train_and_check(odd_files):
+    from skxray import check_inputs
+
+    paths = sorted(str(p) for p in odd_files.iterdir())
+    images = ImageDirLoader(32).transform(paths)
+    assert images.shape == (len(paths), 32, 32, 1) and images.max() <= 1.0
+    target = np.arange(len(paths)) % 2
+    model = make_pipeline(
+        ImageDirLoader(32),
+        ScratchCNNClassifier("vanilla", conv_filters=(4,), dense_units=8, epochs=1),
+    ).fit(paths, target)
+    assert model.predict_proba(paths).shape == (len(paths), 2)
+    report = check_inputs(model[-1], images, paths=paths)
+    assert len(report.reasons) == len(paths)
+
+
 def test_predict_decodes_for_a_model_without_loader(files, tmp_path, capsys):
     out = tmp_path / "p.csv"
     status, _, err = run(capsys, "predict", files / "arrays.skxray", files / "tree", "--out", out)

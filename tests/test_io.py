@@ -13,6 +13,7 @@ from sklearn.pipeline import Pipeline
 import skxray.io._decode
 from skxray import ImageDirLoader, ImageLoadError, decode_image, load_image_folder, patient_id
 from skxray.datasets import load_chest_xray, load_sample_xrays, make_synthetic_xrays
+from skxray.io._files import display_path
 from skxray.utils._defaults import FOLDER_IMAGE_SIZE, LOADER_IMAGE_SIZE, SYNTHETIC_IMAGE_SIZE
 from skxray.utils._param_validation import InvalidParameterError
 
@@ -556,3 +557,41 @@ def test_pipeline_memory_caches_the_decoded_images(tmp_path, monkeypatch):
     blocker.write_text("not a folder")
     with pytest.raises(OSError, match=str(blocker)):
         clone(pipe).set_params(memory=str(blocker)).fit(data.paths, data.target)
+
+
+def _chart_png(path, size=(6.4, 4.8)):
+    """A matplotlib chart saved as PNG: RGBA, white background, sharp black lines."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    from matplotlib.figure import Figure
+
+    figure = Figure(figsize=size)
+    figure.add_subplot().plot([0, 1, 0.2, 0.8])
+    figure.savefig(path)
+    return path
+
+
+@pytest.mark.parametrize("interpolation", ["area", "bilinear", "bicubic", "lanczos"])
+@pytest.mark.parametrize("mode", ["RGBA", "I;16"])
+def test_decoded_values_stay_in_unit_range_after_resizing(tmp_path, mode, interpolation):
+    # A white RGBA chart resized with area interpolation came out at 1.0000001, which every
+    # classifier refuses; bicubic and Lanczos overshoot near sharp edges by much more.
+    path = _chart_png(tmp_path / "chart.png")
+    if mode == "I;16":
+        gray = np.asarray(Image.open(path).convert("L")).astype(np.uint16) * 257
+        Image.fromarray(gray).save(path)
+    for size in (128, 224, (100, 150), 37):
+        for color_mode in ("grayscale", "rgb"):
+            out = decode_image(path, size, color_mode=color_mode, interpolation=interpolation)
+            assert out.dtype == np.float32
+            assert 0.0 <= out.min() and out.max() <= 1.0, (size, color_mode, out.max())
+    assert decode_image(path, 128).max() == 1.0  # the white background stays white
+
+
+def test_display_path_shows_undecodable_bytes():
+    assert display_path("scans/NORMAL/a b.jpeg") == "scans/NORMAL/a b.jpeg"
+    assert display_path("scans/ré.jpeg") == "scans/ré.jpeg"  # valid UTF-8 stays as it is
+    assert display_path(os.fsdecode(b"caf\xe9.jpeg")) == "caf\\xe9.jpeg"
+    assert display_path(b"caf\xe9.jpeg") == "caf\\xe9.jpeg"
+    assert display_path("odd\ud800.jpeg") == "odd\\ud800.jpeg"  # not from a file name's bytes

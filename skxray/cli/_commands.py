@@ -46,6 +46,8 @@ def models(args):
 def predict(args):
     import csv
 
+    from ..io._files import display_path
+
     out = check_output_file(args.out, "predictions file")
     names, positive, threshold, images, paths, problems, rest = model_and_images(args, args.inputs)
     progress(args, f"predicting {plural(len(paths), 'image')}...")
@@ -66,13 +68,16 @@ def predict(args):
         labels = [names[positive] if p >= threshold else names[1 - positive] for p in proba]
         rows = [[f"{p:.6f}", label, threshold] for p, label in zip(proba, labels, strict=True)]
         rule = f"at threshold {threshold:g}"
+    partial = out.with_name(f".{out.name}.partial")  # renamed once complete: no half CSV
     try:
-        with open(out, "w", newline="", encoding="utf-8") as handle:
+        with open(partial, "w", newline="", encoding="utf-8") as handle:
             writer = csv.writer(handle)
             writer.writerow([*header, "warning"])
             for path, row, warning in zip(paths, rows, warnings, strict=True):
-                writer.writerow([path, *row, warning])
+                writer.writerow([display_path(path), *row, warning])
+        os.replace(partial, out)
     except OSError as exc:
+        partial.unlink(missing_ok=True)
         raise CommandError(f"cannot write predictions file {out}: {exc.strerror}") from exc
     counts = ", ".join(f"{labels.count(name)} {name}" for name in names)
     print(

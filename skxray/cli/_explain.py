@@ -58,7 +58,7 @@ def _link(target, folder):
         relative = os.path.relpath(os.path.abspath(target), os.path.abspath(folder))
     except ValueError:  # another drive (Windows)
         return Path(target).resolve().as_uri()
-    return quote(Path(relative).as_posix())
+    return quote(os.fsencode(Path(relative).as_posix()))  # the file name's own bytes
 
 
 def _png_names(paths):
@@ -98,6 +98,7 @@ def explain(args):
     import numpy as np
 
     from .. import cam_explain
+    from ..io._files import display_path
 
     out = make_folder(args.out)
     names, positive, threshold, images, paths, problems, rest = model_and_images(args, args.images)
@@ -133,7 +134,7 @@ def explain(args):
     ):
         if heatmap.shape != image.shape[:2]:  # a preprocessing step changed the size
             heatmap = cv2.resize(heatmap, image.shape[1::-1], interpolation=cv2.INTER_LINEAR)
-        name = Path(path).name
+        name = display_path(Path(path).name)
         title = f"{name}\nP({explained}) = {p:.3f}: predicted {label} ({rule})"
         figure = _draw(image, heatmap, title, method, explained)
         try:

@@ -55,7 +55,8 @@ def _to_unit_float(array):
 
 
 def _pil_to_array(image, channels):
-    """Convert any Pillow mode to a float32 (H, W, channels) array in [0, 1]."""
+    """Convert any Pillow mode to a uint8 (8-bit modes) or float32 (16-bit and float modes,
+    in [0, 1]) ``(H, W, channels)`` array."""
     mode = image.mode
     if mode in ("I;16", "I;16B", "I;16L", "I", "F"):
         array = _to_unit_float(np.asarray(image))
@@ -71,7 +72,7 @@ def _pil_to_array(image, channels):
         background = Image.new("RGBA", rgba.size, (0, 0, 0, 255))
         image = Image.alpha_composite(background, rgba)
     image = image.convert("L" if channels == 1 else "RGB")
-    array = np.asarray(image, dtype=np.float32) / 255.0
+    array = np.asarray(image, dtype=np.uint8)  # scaled to [0, 1] after the resize, exactly
     return array[..., None] if channels == 1 else array
 
 
@@ -245,8 +246,10 @@ def decode_image(
     if size is not None:
         array = _resize(array, size, resize, interpolation)
     if array.dtype == np.uint8:
-        array = array.astype(np.float32) * np.float32(1 / 255)
-    return array
+        return array.astype(np.float32) * np.float32(1 / 255)  # 255 maps to exactly 1.0
+    # Area, bicubic and Lanczos resampling of floats overshoot [0, 1] by a rounding error
+    # (1.0000001) or, near sharp edges, by more: clip, as for uint8, where OpenCV saturates.
+    return np.clip(array, 0.0, 1.0, out=array)
 
 
 def _read_with_pillow(path, data, channels, size=None):

@@ -25,6 +25,26 @@ class ImageLoadError(ValueError):
     """
 
 
+def display_path(path):
+    """``path`` as text that any UTF-8 file or terminal can hold.
+
+    A file name that is not valid UTF-8 reaches Python with its undecodable bytes as lone
+    surrogates (``caf\\udce9.jpeg``), which a UTF-8 writer refuses; each such byte is shown
+    as ``\\xNN`` instead (``caf\\xe9.jpeg``), like ``ls -b``. Other names are unchanged.
+    """
+    text = os.fspath(path)
+    if isinstance(text, bytes):
+        return text.decode("utf-8", "backslashreplace")
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        try:
+            return os.fsencode(text).decode("utf-8", "backslashreplace")
+        except UnicodeEncodeError:  # a surrogate that no file-name byte decodes to
+            return text.encode("utf-8", "backslashreplace").decode("ascii")
+    return text
+
+
 def _describe(exc):
     """An exception as ``Type: message``, for errors from third-party decoders."""
     return f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
