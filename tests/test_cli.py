@@ -495,6 +495,48 @@ def test_a_missing_path_fails_before_tensorflow_loads(tmp_path):
     assert "nope.jpeg: no such file or folder" in done.stderr
 
 
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [
+        (["models"], None),
+        (["predict", "{empty}"], "empty.jpeg: file is empty (0 bytes)"),
+        (["predict", "{text}"], "text.jpeg: not a recognised image file"),
+        (["explain", "{text}"], "text.jpeg: not a recognised image file"),
+        (["predict", "--model", "pneumonia-v2", "{text}"], "shipped: pneumonia"),
+    ],
+)
+def test_quick_answers_load_no_tensorflow(files, tmp_path, argv, message):
+    # Listing the models, a file that is no image and an unknown model name are answered
+    # before TensorFlow loads (it took 7-10 s and 780 MB to say so).
+    (tmp_path / "empty.jpeg").write_bytes(b"")
+    paths = {"empty": tmp_path / "empty.jpeg", "text": files / "bad" / "text.jpeg"}
+    argv = [arg.format(**paths) for arg in argv]
+    code = (
+        "import sys; from skxray.cli import main; "
+        f"status = main({argv!r}); print(status, 'tensorflow' in sys.modules)"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    status = done.stdout.strip().splitlines()[-1]
+    if message is None:
+        assert status == "0 False" and "pneumonia-subtype" in done.stdout, done.stderr
+    else:
+        assert status == "2 False", done.stderr
+        assert message in done.stderr and len(done.stderr.strip().splitlines()) == 1
+
+
+def test_shipped_model_names_are_taken_everywhere(files, tmp_path, capsys):
+    status, stdout, err = run(
+        capsys, "-q", "evaluate", "pneumonia", files / "tree", "--out", tmp_path, "--bootstrap", 5
+    )
+    assert status == 0, err
+    assert "Using the shipped model" not in stdout  # -q: results only
+    check_error(capsys, ["evaluate", "pneumonia-v2", files / "tree"], "pneumonia-subtype")
+    status, stdout, err = run(capsys, "-q", "predict", files / "tree", "--out", tmp_path / "p.csv")
+    assert status == 0 and "Using the shipped model" not in stdout, err
+    status, stdout, err = run(capsys, "predict", files / "tree", "--out", tmp_path / "p.csv")
+    assert "Using the shipped model 'pneumonia'" in stdout
+
+
 def test_a_failed_command_leaves_no_empty_output_folder(files, tmp_path, capsys):
     out = tmp_path / "new" / "heatmaps"
     argv = ["explain", files / "model.skxray", files / "bad" / "text.jpeg", "--out", out]

@@ -104,7 +104,7 @@ def evaluate(args):
     from ..io._labels import SUBTYPE_NAMES
 
     out = make_folder(args.out)
-    model, metadata = _load_model(args.model)
+    model, metadata = _load_model(args.model, args)
     names, _ = class_names(model, metadata)
     threshold = threshold_of(args, metadata, len(names))
     # A model of the subtypes is scored on the subtypes of DATA_DIR's NORMAL/ and PNEUMONIA/.

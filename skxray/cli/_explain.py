@@ -97,11 +97,12 @@ def explain(args):
     import cv2
     import numpy as np
 
-    from .. import cam_explain
     from ..io._files import display_path
 
     out = make_folder(args.out)
     names, positive, threshold, images, paths, problems, rest = model_and_images(args, args.images)
+    from .. import cam_explain  # Keras: once the inputs are checked and the model loaded
+
     progress(args, f"explaining {plural(len(paths), 'image')}...")
     multiclass = positive is None  # three classes or more: explain the predicted class
     try:

@@ -77,6 +77,19 @@ def check_output_file(path, what):
     return path
 
 
+def ensure_keras(args):
+    """Import Keras (and TensorFlow) now, with its start-up log lines dropped unless
+    ``--verbose``; commands call this once their inputs are checked."""
+    if "keras" in sys.modules:
+        return
+    if getattr(args, "verbose", False):
+        import keras  # noqa: F401
+    else:
+        from ..utils._quiet import import_quietly
+
+        import_quietly("keras")
+
+
 def _save_model(model, path, **metadata):
     """Write a fitted model to ``path`` with :func:`skxray.save` (a file that loading never
     unpickles); ``metadata``: ``target_names``, ``threshold``, ``training_paths``."""
@@ -90,15 +103,14 @@ def _save_model(model, path, **metadata):
     return path
 
 
-def _load_model(path):
-    """Read a model file written by ``_save_model`` / :func:`skxray.save`:
-    ``(model, metadata)``. Any problem with the file raises one :class:`CommandError`
-    naming it; nothing in the file is unpickled or run."""
+def _load_model(path, args=None):
+    """Read a model file written by ``_save_model`` / :func:`skxray.save`, or a shipped
+    model by name: ``(model, metadata)``. Any problem with the file raises one
+    :class:`CommandError` naming it; nothing in the file is unpickled or run."""
+    path = Path(shipped_model_path(path))
+    ensure_keras(args)
     from ..persistence._model_file import ModelFileError, load, load_metadata
 
-    path = Path(path)
-    if not path.exists():
-        raise CommandError(f"model file {path} does not exist")
     if not path.is_file():
         raise CommandError(f"model file {path} is a folder, not a file")
     try:
@@ -110,6 +122,49 @@ def _load_model(path):
             "skxray demo --save)"
         ) from exc
     return model, metadata
+
+
+def shipped_model_path(name):
+    """``name`` itself when such a file or folder exists, else the file of the shipped model
+    of that name; an unknown name gets an error that lists the shipped models."""
+    from ..persistence._errors import ModelFileError
+    from ..persistence._pretrained import _registry, pretrained_path
+
+    if Path(name).exists():
+        return name
+    if name in _registry():
+        try:
+            return str(pretrained_path(name))
+        except (ValueError, ModelFileError) as exc:
+            raise CommandError(one_line(exc)) from exc
+    shipped = ", ".join(_registry()) or "none in this installation"
+    if Path(name).suffix.lower() in _MODEL_SUFFIXES or os.sep in str(name):
+        raise CommandError(f"model file {name} does not exist")
+    raise CommandError(
+        f"model {name} is neither a model file nor a shipped model (shipped: {shipped}; "
+        "skxray models lists them)"
+    )
+
+
+def precheck_images(paths):
+    """Refuse, in well under a second, a file that cannot be an image (empty, or a header
+    that Pillow and the DICOM check do not recognise) before any model loads."""
+    from PIL import Image, UnidentifiedImageError
+
+    from ..io._files import _is_dicom_file
+
+    for path in paths:
+        try:
+            if os.path.getsize(path) == 0:
+                raise CommandError(f"{path}: file is empty (0 bytes)")
+            if _is_dicom_file(path):
+                continue
+            with Image.open(path):
+                pass
+        except UnidentifiedImageError:
+            raise CommandError(f"{path}: not a recognised image file") from None
+        except OSError as exc:
+            raise CommandError(one_line(exc)) from None
 
 
 def image_files(inputs, problems=None):
@@ -261,8 +316,7 @@ def resolve_model(args, inputs):
     first input (the syntax before shipped models) is used, else the shipped
     ``"pneumonia"`` model, and the command says which.
     """
-    from ..persistence._model_file import ModelFileError
-    from ..persistence._pretrained import DEFAULT_PRETRAINED, _registry, pretrained_path
+    from ..persistence._pretrained import DEFAULT_PRETRAINED
 
     inputs = list(inputs)
     if args.model is None and inputs and _is_model_file(inputs[0]):
@@ -270,12 +324,9 @@ def resolve_model(args, inputs):
     if not inputs:
         raise CommandError("no images given: name image files or folders")
     name = DEFAULT_PRETRAINED if args.model is None else args.model
-    if args.model is None or (name in _registry() and not Path(name).exists()):
-        try:
-            args.model = str(pretrained_path(name))
-        except (ValueError, ModelFileError) as exc:
-            raise CommandError(one_line(exc)) from exc
-        print(f"Using the shipped model {name!r} (skxray models lists them).")
+    args.model = shipped_model_path(name)
+    if args.model != name:
+        progress(args, f"Using the shipped model {name!r} (skxray models lists them).")
     return inputs
 
 
@@ -288,10 +339,12 @@ def model_and_images(args, inputs):
     ``threshold`` are ``None`` for a model of three classes or more.
     """
     inputs = resolve_model(args, inputs)
-    model, metadata = _load_model(args.model)
-    names, positive = class_names(model, metadata)
-    threshold = threshold_of(args, metadata, len(names))
     scanned = []  # non-image entries of the folders given: reported, not fatal
     files = image_files(inputs, scanned)
+    if not args.skip_bad:
+        precheck_images(files)  # a file that is no image fails before the model loads
+    model, metadata = _load_model(args.model, args)
+    names, positive = class_names(model, metadata)
+    threshold = threshold_of(args, metadata, len(names))
     images, paths, problems, rest = decode_for(model, args.model, files, args, args.skip_bad)
     return (names, positive, threshold, images, paths, scanned + problems, rest)

@@ -12,7 +12,6 @@ import os
 import sys
 import warnings
 
-from ..utils._quiet import import_quietly
 from ._parser import _Exit, _UsageError, build_parser
 
 
@@ -30,16 +29,22 @@ def _quiet_libraries(verbose):
     try:
         with warnings.catch_warnings():
             warnings.filterwarnings("ignore", module=r"(tensorflow|absl|keras|scikeras)(\.|$)")
-            if "keras" not in sys.modules:
-                import_quietly("keras")
             yield
     finally:
         for logger, level in zip(loggers, levels, strict=True):
             logger.setLevel(level)
 
 
+_KERAS_WHEN_NEEDED = ("models", "predict", "explain", "evaluate")
+"""Commands that load Keras only once their inputs are checked (``models``: never)."""
+
+
 def _run(args):
     from . import _commands as _cli_commands
+    from ._inputs_outputs import ensure_keras
+
+    if args.command not in _KERAS_WHEN_NEEDED:
+        ensure_keras(args)
 
     if args.command == "explain":
         from ._explain import explain

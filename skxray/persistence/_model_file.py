@@ -40,6 +40,7 @@ from ..io._folders import ImageDirLoader
 from ..models._base import BaseXrayClassifier
 from ..utils._estimators import final_estimator, members
 from ..utils._param_validation import invalid, real, validate_params
+from ._errors import ModelFileError
 
 FORMAT = "skxray-model"
 FORMAT_VERSION = 1
@@ -95,27 +96,6 @@ def _upgrade_module_paths(skeleton):
         for info, data in members.items():
             archive.writestr(info, data)
     return buffer.getvalue()
-
-
-class ModelFileError(ValueError):
-    """Raised when :func:`load` or :func:`load_metadata` cannot use a file; it names the file.
-
-    Missing, not a zip, truncated or corrupt, a missing member, not an skxray
-    model file, types outside the allow-list, or an incompatible version.
-
-    Examples
-    --------
-    >>> from skxray import ModelFileError, load
-    >>> try:
-    ...     load("no-such-model.skxray")
-    ... except ModelFileError as error:
-    ...     print(error)
-    no-such-model.skxray: no such file
-    """
-
-    def __init__(self, path, problem):
-        super().__init__(f"{os.fspath(path)}: {problem}")
-        self.path = os.fspath(path)
 
 
 def _networks(model):

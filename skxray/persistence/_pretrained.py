@@ -12,7 +12,7 @@ import json
 from functools import cache
 from pathlib import Path
 
-from ._model_file import ModelFileError, load
+from ._errors import ModelFileError
 
 PRETRAINED_DIR = Path(__file__).with_name("pretrained")
 DEFAULT_PRETRAINED = "pneumonia"
@@ -127,4 +127,6 @@ def load_pretrained(name=DEFAULT_PRETRAINED):
     >>> model.predict_proba(paths).shape
     (2, 2)
     """
+    from ._model_file import load  # Keras: only when a model is loaded
+
     return load(pretrained_path(name))
