@@ -564,3 +564,25 @@ def test_train_takes_epochs_and_skips_bad_files(files, tmp_path, capsys):
     networks = members(model)  # the default recipe is a 3-seed ensemble: --epochs sets each
     assert len(networks) == RECIPES[DEFAULT_RECIPE]["n_seeds"]
     assert all(m.epochs == 1 and m.n_epochs_ == 1 for m in networks)
+
+
+def test_explain_shows_the_input_warning_that_predict_gives(tmp_path, capsys):
+    # A portrait photo got a heatmap titled "predicted PNEUMONIA" with no warning.
+    import matplotlib.cbook
+
+    photo = tmp_path / "portrait.jpeg"
+    shutil.copy(matplotlib.cbook.get_sample_data("grace_hopper.jpg", asfileobj=False), photo)
+    xray = tmp_path / "xray.jpeg"
+    shutil.copy(load_sample_xrays().paths[0], xray)
+    status, _, err = run(capsys, "predict", photo, xray, "--out", tmp_path / "p.csv")
+    assert status == 0, err
+    flags = {Path(r["path"]).name: r["warning"] for r in csv.DictReader(open(tmp_path / "p.csv"))}
+    assert flags["portrait.jpeg"] and not flags["xray.jpeg"]
+    status, stdout, err = run(capsys, "explain", photo, xray, "--out", tmp_path / "maps")
+    assert status == 0, err
+    assert "1 image flagged as probably not a chest X-ray" in stdout
+    parser = _Images()
+    parser.feed((tmp_path / "maps" / "index.html").read_text(encoding="utf-8"))
+    alts = {image["alt"].split(": ")[0].split()[-1]: image["alt"] for image in parser.images}
+    assert f"warning: {flags['portrait.jpeg']}" in alts["portrait.jpeg"]
+    assert "warning" not in alts["xray.jpeg"]

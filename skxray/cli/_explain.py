@@ -3,6 +3,7 @@
 import html
 import os
 import re
+import textwrap
 from pathlib import Path
 from urllib.parse import quote
 
@@ -29,6 +30,7 @@ table {{ border-collapse: collapse; }}
 th, td {{ border-bottom: 1px solid #ddd; padding: 0.4em 0.8em; text-align: left;
   vertical-align: top; }}
 td.p {{ font-variant-numeric: tabular-nums; }}
+td.warning {{ color: #a00; font-weight: bold; }}
 img {{ max-width: 100%; height: auto; }}
 </style>
 </head>
@@ -36,7 +38,8 @@ img {{ max-width: 100%; height: auto; }}
 <h1>{title}</h1>
 <p>{summary}</p>
 <table>
-<thead><tr><th>image</th><th>{column}</th><th>predicted</th><th>heatmap</th></tr></thead>
+<thead><tr><th>image</th><th>{column}</th><th>predicted</th><th>warning</th><th>heatmap</th></tr>
+</thead>
 <tbody>
 {rows}
 </tbody>
@@ -47,7 +50,8 @@ img {{ max-width: 100%; height: auto; }}
 
 _ROW = (
     '<tr><td><a href="{source}">{name}</a></td><td class="p">{proba:.3f}</td>'
-    '<td>{label}</td><td><a href="{png}"><img src="{png}" alt="{alt}" width="{width}" '
+    '<td>{label}</td><td class="warning">{warning}</td>'
+    '<td><a href="{png}"><img src="{png}" alt="{alt}" width="{width}" '
     'height="{height}"></a></td></tr>'
 )
 
@@ -116,6 +120,9 @@ def explain(args):
             "gradcam or gradcam++"
         ) from exc
     all_proba = rest.predict_proba(images)
+    from ..models._input_check import check_inputs
+
+    warnings = check_inputs(rest, images, paths=paths).reasons  # as predict's warning column
     if multiclass:
         predicted = all_proba.argmax(axis=1)
         shown = [names[k] for k in predicted]  # the class each heatmap explains
@@ -130,13 +137,16 @@ def explain(args):
     images = images.astype(np.float32) / (255.0 if images.dtype == np.uint8 else 1.0)
     method = _METHOD_TITLES.get(args.method, args.method)
     rows = []
-    for path, png, image, heatmap, p, label, explained in zip(
-        paths, _png_names(paths), images, heatmaps, proba, labels, shown, strict=True
+    for path, png, image, heatmap, p, label, explained, warning in zip(
+        paths, _png_names(paths), images, heatmaps, proba, labels, shown, warnings, strict=True
     ):
         if heatmap.shape != image.shape[:2]:  # a preprocessing step changed the size
             heatmap = cv2.resize(heatmap, image.shape[1::-1], interpolation=cv2.INTER_LINEAR)
         name = display_path(Path(path).name)
         title = f"{name}\nP({explained}) = {p:.3f}: predicted {label} ({rule})"
+        if warning:  # shown wherever the prediction is
+            note = f"WARNING: probably not a chest X-ray this model can judge: {warning}"
+            title += "\n" + textwrap.fill(note, 90)  # the figure is 8 inches wide
         figure = _draw(image, heatmap, title, method, explained)
         try:
             figure.savefig(out / png, dpi=100)
@@ -144,12 +154,16 @@ def explain(args):
             raise OSError(exc.errno, exc.strerror, str(out / png)) from exc
         width, height = (round(v) for v in figure.get_size_inches() * 100)
         alt = f"{method} heatmap of {name}: P({explained}) {p:.3f}, predicted {label}"
+        alt += f"; warning: {warning}" if warning else ""
         rows.append(
             _ROW.format(
                 source=html.escape(_link(path, out)),
                 name=html.escape(name),
                 proba=p,
                 label=html.escape(label),
+                warning=html.escape(
+                    f"probably not a chest X-ray this model can judge: {warning}" if warning else ""
+                ),
                 png=html.escape(quote(png)),
                 alt=html.escape(alt),
                 width=width,
@@ -164,9 +178,11 @@ def explain(args):
         counts = f"{labels.count(names[positive])} predicted {names[positive]}"
         evidence = names[positive]
         column = f"P({names[positive]})"
+    flagged = sum(bool(w) for w in warnings)
     summary = (
         f"Model {args.model}; {method} heatmaps of the evidence for {evidence}; "
         f"{plural(len(paths), 'image')}, {counts} {rule}."
+        + (f" {plural(flagged, 'image')} flagged: their predictions mean little." * bool(flagged))
     )
     page = _PAGE.format(
         title=html.escape(f"skxray explain: {plural(len(paths), 'image')}"),
@@ -179,4 +195,9 @@ def explain(args):
         f"Wrote {plural(len(paths), 'heatmap')} and index.html to {out}/ ({counts})"
         + report_skipped(problems)
     )
+    if flagged:
+        print(
+            f"{plural(flagged, 'image')} flagged as probably not a chest X-ray this model can "
+            "judge (see the warning column of index.html); their predictions mean little."
+        )
     return 0
