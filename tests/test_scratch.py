@@ -4,6 +4,7 @@ import pickle
 import random
 import threading
 import time
+import warnings
 from concurrent.futures import ThreadPoolExecutor
 
 import joblib
@@ -33,7 +34,7 @@ from skxray import (
     plot_learning_curves,
     shortcut_audit,
 )
-from skxray.datasets import get_sample_xrays_path
+from skxray.datasets import get_sample_xrays_path, load_sample_xrays
 
 # Tiny synthetic fits: Keras functions run eagerly (tests/conftest.py).
 pytestmark = pytest.mark.eager
@@ -544,3 +545,25 @@ def test_traced_fits_release_their_gradient_registry_entries(synthetic, caplog):
     assert len(search.cv_results_["mean_test_score"]) == 2
     assert entries() == before  # 5 traced fits, no entry left
     assert not [r for r in caplog.records if "retracing" in r.getMessage()]
+
+
+def test_a_fit_that_collapses_to_one_class_warns():
+    # The README's Pipeline on 50 images scored F1 0.0 in every fold, with no warning.
+    from sklearn.exceptions import ConvergenceWarning
+
+    data = load_sample_xrays(image_size=32)
+    idx = np.random.default_rng(0).permutation(len(data.target))[:50]
+    X, y = data.images[idx], data.target[idx]
+    settings = dict(conv_filters=(4,), dense_units=8, random_state=0)
+    with pytest.warns(ConvergenceWarning, match="for all 50 of its training images") as record:
+        clf = ScratchCNNClassifier("vanilla", epochs=1, **settings).fit(X, y)
+    assert np.unique(clf.predict(X)).size == 1  # the warning says what predict does
+    message = next(str(w.message) for w in record if w.category is ConvergenceWarning)
+    assert f"predicts class {clf.predict(X)[0]} for all" in message
+    # two trivially separable classes: no warning
+    easy = np.concatenate([np.zeros((20, 16, 16, 1)), np.ones((20, 16, 16, 1))]).astype("float32")
+    labels = np.repeat([0, 1], 20)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", ConvergenceWarning)
+        clf = ScratchCNNClassifier("vanilla", epochs=15, **settings).fit(easy, labels)
+    assert np.unique(clf.predict(easy)).size == 2

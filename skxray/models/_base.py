@@ -1,6 +1,7 @@
 """The scikeras-based base class shared by skxray's image classifiers."""
 
 import sys
+import warnings
 from collections.abc import Mapping
 
 import keras
@@ -12,6 +13,7 @@ from scikeras._utils import (
     unflatten_params,
 )
 from scikeras.wrappers import KerasClassifier
+from sklearn.exceptions import ConvergenceWarning
 from sklearn.model_selection import train_test_split
 from sklearn.utils import ClassifierTags
 from sklearn.utils.validation import check_is_fitted
@@ -352,8 +354,27 @@ class BaseXrayClassifier(ParamsValidated, KerasClassifier):
             del self._validation_data
         self.input_stats_ = None  # a stream is not read again for them
         if not isinstance(X, ImageStream):
-            self.input_stats_ = fit_input_stats(self._penultimate_features(self._model_input(X)))
+            features = self._penultimate_features(self._model_input(X))
+            self.input_stats_ = fit_input_stats(features)
+            self._warn_if_one_class(features)
         return self
+
+    def _warn_if_one_class(self, features):
+        """Warn (``ConvergenceWarning``) when the network predicts one class for every
+        training image: a collapsed fit, whose scores are those of a constant."""
+        output = self.model_.get_layer("head_output")
+        proba = keras.ops.convert_to_numpy(output(features.astype(np.float32)))
+        predicted = (proba[:, 0] >= 0.5).astype(int) if proba.shape[1] == 1 else proba.argmax(1)
+        if len(predicted) > 1 and np.unique(predicted).size == 1:
+            label = self.classes_[predicted[0]].tolist()
+            warnings.warn(
+                f"{type(self).__name__} predicts class {label!r} for all "
+                f"{len(predicted)} of its training images: the fit collapsed to one class. "
+                "Train longer or on more images, or balance the classes "
+                "(class_weight='balanced').",
+                ConvergenceWarning,
+                stacklevel=3,
+            )
 
     def _penultimate_features(self, X):
         """The features entering the output layer, for images as the network takes them
