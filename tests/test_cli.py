@@ -537,6 +537,19 @@ def test_shipped_model_names_are_taken_everywhere(files, tmp_path, capsys):
     assert "Using the shipped model 'pneumonia'" in stdout
 
 
+@pytest.mark.skipif(os.name != "posix", reason="symbolic links")
+def test_errors_say_what_is_wrong_with_a_path(tmp_path, capsys):
+    (tmp_path / "a").symlink_to(tmp_path / "b")
+    (tmp_path / "b").symlink_to(tmp_path / "a")
+    (tmp_path / "broken.jpeg").symlink_to(tmp_path / "gone.jpeg")
+    notes = tmp_path / "notes"
+    notes.mkdir()
+    (notes / "readme.txt").write_text("no images here\n")
+    check_error(capsys, ["predict", tmp_path / "a"], "a: a loop of symbolic links")
+    check_error(capsys, ["predict", tmp_path / "broken.jpeg"], "gone.jpeg, which does not exist")
+    check_error(capsys, ["predict", notes], "holds no image files", "skipped 1:", "readme.txt")
+
+
 def test_a_failed_command_leaves_no_empty_output_folder(files, tmp_path, capsys):
     out = tmp_path / "new" / "heatmaps"
     argv = ["explain", files / "model.skxray", files / "bad" / "text.jpeg", "--out", out]
@@ -546,8 +559,9 @@ def test_a_failed_command_leaves_no_empty_output_folder(files, tmp_path, capsys)
 
 def test_help_says_what_no_progress_does(capsys):
     assert main(["demo", "--help"]) == 0
-    text = capsys.readouterr().out
+    text = " ".join(capsys.readouterr().out.split())  # argparse wraps "(default:\n True)"
     assert "(default: True)" not in text and "shown unless given" in text
+    assert "(default: False)" not in text
 
 
 def test_train_takes_epochs_and_skips_bad_files(files, tmp_path, capsys):

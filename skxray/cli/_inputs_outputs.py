@@ -6,6 +6,7 @@ the file; ``skxray.cli.main`` prints it as one line. TensorFlow, Keras and sciki
 imported inside the functions.
 """
 
+import errno
 import os
 import sys
 import zipfile
@@ -167,6 +168,19 @@ def precheck_images(paths):
             raise CommandError(one_line(exc)) from None
 
 
+def missing_path_message(path):
+    """Why ``path``, which ``os.path.exists`` denies, cannot be read: missing, a broken
+    symbolic link, or a loop of them."""
+    if not os.path.islink(path):
+        return f"{path}: no such file or folder"
+    try:
+        os.stat(path)
+    except OSError as exc:
+        if exc.errno == errno.ELOOP:
+            return f"{path}: a loop of symbolic links"
+    return f"{path}: a symbolic link to {os.readlink(path)}, which does not exist"
+
+
 def image_files(inputs, problems=None):
     """The image files among ``inputs``: files as given, folders searched recursively by
     the scanner ``load_image_folder`` uses; other entries of a folder go to ``problems``."""
@@ -176,20 +190,27 @@ def image_files(inputs, problems=None):
     for item in inputs:
         path = Path(item)
         if path.is_dir():
+            skipped = []
             try:
-                found = list_image_files(path, "collect", problems)
+                found = list_image_files(path, "collect", skipped)
             except ImageLoadError as exc:
                 raise CommandError(one_line(exc)) from exc
             if not found:
+                listed = "; ".join(str(p) for p in skipped[:3]) + (
+                    "..." if len(skipped) > 3 else ""
+                )
                 raise CommandError(
                     f"folder {path} holds no image files ({', '.join(IMAGE_EXTENSIONS)} or "
                     "DICOM), even in its sub-folders"
+                    + (f"; skipped {len(skipped)}: {listed}" if skipped else "")
                 )
+            if problems is not None:
+                problems += skipped
             files += found
         elif path.exists():
             files.append(path)
         else:
-            raise CommandError(f"{path}: no such file or folder")
+            raise CommandError(missing_path_message(path))
     return list(dict.fromkeys(str(f) for f in files))
 
 

@@ -84,7 +84,7 @@ def main(argv=None):
 
 def _check_paths(args):
     """Refuse input paths that do not exist, naming them, before anything heavy is imported."""
-    from ._inputs_outputs import _MODEL_SUFFIXES, CommandError
+    from ._inputs_outputs import _MODEL_SUFFIXES, CommandError, missing_path_message
 
     for name in ("inputs", "images"):
         paths = list(getattr(args, name, None) or [])
@@ -92,7 +92,7 @@ def _check_paths(args):
             paths = paths[1:]  # a model file given first: its own error names it
         for path in paths:
             if not os.path.exists(path):
-                raise CommandError(f"{path}: no such file or folder")
+                raise CommandError(missing_path_message(path))
     data_dir = getattr(args, "data_dir", None)
     if data_dir and not os.path.exists(data_dir):
         raise CommandError(f"data folder {data_dir} does not exist")

@@ -61,10 +61,10 @@ class _Parser(argparse.ArgumentParser):
 
 
 class _Formatter(argparse.ArgumentDefaultsHelpFormatter):
-    """Shows each option's default, except where there is none (None, or a False flag)."""
+    """Shows each option's default, except where there is none (None) or it is a flag."""
 
     def _get_help_string(self, action):
-        if action.default is None or action.default is False:
+        if action.default is None or action.nargs == 0:  # no default, or a flag
             return action.help
         return super()._get_help_string(action)
 
