@@ -20,7 +20,7 @@ from sklearn.metrics import balanced_accuracy_score, brier_score_loss
 from sklearn.model_selection import StratifiedGroupKFold
 
 from skxray import BorderCrop, ImageDirLoader, binary_scores, shortcut_audit
-from skxray.models._tta import translated_views
+from skxray.models._training._tta import translated_views
 
 BUDGET_S = 30 * 60
 N_TRAIN = 5216

@@ -4,9 +4,11 @@ Subpackages, one per topic (each a public namespace):
 
 - ``skxray.io``: decoding images and DICOM, folder trees and labels, streams (no Keras);
 - ``skxray.preprocessing``: ``HistogramEqualizer``, ``BorderCrop`` (NumPy only);
-- ``skxray.models``: the classifiers, augmentation, callbacks and recipes;
+- ``skxray.models``: the classifiers, augmentation, callbacks and recipes (their training
+  machinery in the private ``skxray.models._training``);
 - ``skxray.explain``: CAM heatmaps, their displays and the shortcut audit;
-- ``skxray.evaluation``: scores, bootstrap intervals, reports, training histories;
+- ``skxray.evaluation``: scores, bootstrap intervals, reports, training histories, and
+  ``check_inputs`` (is an image one the model can judge?);
 - ``skxray.persistence``: safe model files and model cards;
 - ``skxray.datasets``: the bundled sample, the public layout, synthetic X-rays;
 - ``skxray.cli``: the ``skxray`` command;
@@ -25,9 +27,11 @@ from ._version import __version__
 if TYPE_CHECKING:  # for linters and IDEs; at run time, __getattr__ imports on first use
     from .evaluation import (
         EvaluationReport,
+        InputCheck,
         MulticlassEvaluationReport,
         TrainingHistoryDisplay,
         binary_scores,
+        check_inputs,
         evaluate,
         plot_learning_curves,
     )
@@ -56,12 +60,10 @@ if TYPE_CHECKING:  # for linters and IDEs; at run time, __getattr__ imports on f
         EpochScores,
         FeatureCache,
         InceptionTransferClassifier,
-        InputCheck,
         ScratchCNNClassifier,
         TransferClassifier,
         WeightsNotAvailableError,
         XrayAugmenter,
-        check_inputs,
         recommended_classifier,
     )
     from .persistence import (
@@ -117,8 +119,8 @@ _LAZY = {
     "load_image_folder": "io",
     "load_metadata": "persistence",
     "load_pretrained": "persistence",
-    "check_inputs": "models",
-    "InputCheck": "models",
+    "check_inputs": "evaluation",
+    "InputCheck": "evaluation",
     "list_pretrained": "persistence",
     "pretrained_path": "persistence",
     "model_card": "persistence",

@@ -109,6 +109,22 @@ def test_no_import_cycles_inside_skxray():
             visit(node)
 
 
+def test_models_keeps_the_networks_and_recipes_at_its_top_level():
+    """At most 10 modules in skxray/models/; the training machinery is ``models/_training/``."""
+    top = sorted(p.stem for p in (PACKAGE / "models").glob("*.py") if p.stem != "__init__")
+    assert len(top) <= 10, top
+    assert (PACKAGE / "models" / "_training" / "_base.py").is_file()
+
+
+def test_moved_public_names_stay_importable_where_they_were():
+    import skxray.evaluation
+    import skxray.models
+
+    for name in ("check_inputs", "InputCheck"):
+        assert getattr(skxray.models, name) is getattr(skxray.evaluation, name)
+        assert getattr(skxray, name) is getattr(skxray.evaluation, name)
+
+
 def test_private_modules_stay_small():
     sizes = {p: len(p.read_text(encoding="utf-8").splitlines()) for p in PACKAGE.rglob("*.py")}
     assert max(sizes.values()) < 500, max(sizes.items(), key=lambda item: item[1])

@@ -26,7 +26,7 @@ from skxray.evaluation._scores import (
     probability_score,
     scores_from_counts,
 )
-from skxray.models._callbacks import COUNT_METRICS, EpochScores, count_metrics
+from skxray.models._training._callbacks import COUNT_METRICS, EpochScores, count_metrics
 from skxray.utils._param_validation import InvalidParameterError
 
 _REPORTED = ("f1", "precision", "sensitivity", "specificity", "roc_auc", "accuracy")

@@ -410,7 +410,7 @@ def test_bad_input_errors(fitted, synthetic):
 
 
 def test_tta_shift_averages_the_four_translations(synthetic):
-    from skxray.models._tta import translated_views
+    from skxray.models._training._tta import translated_views
 
     clf = ScratchCNNClassifier(**FAST).fit(synthetic.images, synthetic.target)
     X = synthetic.images[:6]

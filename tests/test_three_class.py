@@ -32,8 +32,8 @@ from skxray import (
 from skxray.datasets import get_sample_xrays_path, load_sample_xrays
 from skxray.evaluation._multiclass import evaluate_multiclass_scores
 from skxray.evaluation._scores import probability_score, scores_from_confusion
-from skxray.models._callbacks import EpochScores, count_metrics
-from skxray.models._losses import SparseCategoricalCrossentropyWithSmoothing
+from skxray.models._training._callbacks import EpochScores, count_metrics
+from skxray.models._training._losses import SparseCategoricalCrossentropyWithSmoothing
 from skxray.utils._param_validation import InvalidParameterError
 
 pytestmark = pytest.mark.eager

@@ -12,7 +12,7 @@ fits load libraries). Cases:
 - ``inception``: ``InceptionTransferClassifier(weights=None, input_size=75)``, bottleneck,
   1 epoch;
 - ``pipeline``: the default recipe (``recommended_classifier()``), 1 epoch;
-- ``scratch, traces kept``: ``scratch`` with ``skxray.models._tf_memory.release_traced_gradients``
+- ``scratch, traces kept``: ``scratch`` with ``release_traced_gradients``
   replaced by a no-op, i.e. the behaviour before the fix, side by side.
 
 It also counts TensorFlow's "triggered tf.function retracing" warnings. Target: at most
@@ -35,13 +35,13 @@ import gc, io, json, logging, os, sys
 os.environ["TF_CPP_MIN_LOG_LEVEL"] = "3"
 import numpy as np, psutil
 from sklearn.base import clone
-import skxray, skxray.models._base
+import skxray, skxray.models._training._base
 from skxray import InceptionTransferClassifier, ScratchCNNClassifier, recommended_classifier
 from skxray.datasets import make_synthetic_xrays
 
 case, fits = sys.argv[1], int(sys.argv[2])
 if case == "scratch-kept":
-    skxray.models._base.release_traced_gradients = lambda model: 0
+    skxray.models._training._base.release_traced_gradients = lambda model: 0
 log = io.StringIO()
 logging.getLogger("tensorflow").addHandler(logging.StreamHandler(log))
 data = make_synthetic_xrays(200, 64, random_state=0)

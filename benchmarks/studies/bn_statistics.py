@@ -8,7 +8,7 @@ equalisation, 10 epochs, balanced class weights, ``XrayAugmenter()``) on the tra
 of the first patient-grouped fold of a random subset of ``--n`` train images, with the
 recomputation that ``fit`` now does switched off. Its held-out ROC-AUC, sensitivity and
 specificity (threshold 0.5) are scored with Keras' moving averages, then again after
-:func:`skxray.models._batchnorm.recompute_batch_norm_statistics` on the training images:
+:func:`skxray.models._training._batchnorm.recompute_batch_norm_statistics` on the training images:
 same weights, only the normalisation statistics differ. Results:
 ``results/select_network/bn_statistics.json``.
 
@@ -37,7 +37,7 @@ from skxray import (
     XrayAugmenter,
     binary_scores,
 )
-from skxray.models._batchnorm import recompute_batch_norm_statistics
+from skxray.models._training._batchnorm import recompute_batch_norm_statistics
 
 
 def main():

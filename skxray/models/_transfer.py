@@ -14,9 +14,9 @@ from ..io._stream import ImageStream
 from ..utils._defaults import INCEPTION_INPUT_SIZE
 from ..utils._param_validation import StrOptions, integer, real
 from ._backbones import BACKBONES, BackbonePreprocessing, load_backbone_weights
-from ._base import BaseXrayClassifier
 from ._feature_cache import FEATURE_CACHE, base_key
-from ._training_doc import document_training_parameters
+from ._training._base import BaseXrayClassifier
+from ._training._training_doc import document_training_parameters
 from ._weights import resolve_weights
 
 MIN_INPUT_SIZE = 75

@@ -37,7 +37,7 @@ from skops.io.exceptions import UntrustedTypesFoundException
 from .._version import __version__
 from ..io._files import IMAGE_EXTENSIONS
 from ..io._folders import ImageDirLoader
-from ..models._base import BaseXrayClassifier
+from ..models._training._base import BaseXrayClassifier
 from ..utils._estimators import final_estimator, members
 from ..utils._param_validation import invalid, real, validate_params
 

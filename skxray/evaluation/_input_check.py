@@ -16,7 +16,6 @@ images, not whether the prediction is right.
 
 from dataclasses import dataclass
 
-import keras
 import numpy as np
 from PIL import Image
 from sklearn.covariance import LedoitWolf
@@ -32,6 +31,8 @@ QUANTILE = 0.995  # of the training images' distances: the threshold
 
 def _feature_model(network):
     """From the network's input to the input of its output layer (the penultimate features)."""
+    import keras  # only for a fitted network: skxray.evaluation itself needs no Keras
+
     return keras.Model(network.inputs[0], network.get_layer("head_output").input)
 
 
@@ -76,7 +77,7 @@ class InputCheck:
     Examples
     --------
     >>> import numpy as np
-    >>> from skxray.models import InputCheck
+    >>> from skxray.evaluation import InputCheck
     >>> check = InputCheck(score=np.array([0.4, 2.5]), reasons=["", "a colour picture"])
     >>> check.flagged.tolist(), check
     ([False, True], <InputCheck of 2 images: 1 flagged>)

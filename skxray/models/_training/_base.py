@@ -16,9 +16,10 @@ from sklearn.model_selection import train_test_split
 from sklearn.utils import ClassifierTags
 from sklearn.utils.validation import check_is_fitted
 
-from ..io._stream import ImageStream
-from ..utils._images import check_image_batch
-from ..utils._param_validation import (
+from ...evaluation._input_check import fit_input_stats, penultimate_features
+from ...io._stream import ImageStream
+from ...utils._images import check_image_batch
+from ...utils._param_validation import (
     InvalidParameterError,
     ParamsValidated,
     StrOptions,
@@ -27,10 +28,9 @@ from ..utils._param_validation import (
     real,
     validate_params,
 )
-from ._augment import XrayAugmenter
+from .._augment import XrayAugmenter
 from ._batches import StreamBatches
 from ._callbacks import EpochScores, count_metrics
-from ._input_check import fit_input_stats, penultimate_features
 from ._losses import SparseCategoricalCrossentropyWithSmoothing
 from ._seeding import _keep_op_determinism, _seeded_keras
 from ._tf_memory import quiet_retracing_warnings, release_traced_gradients
