@@ -31,6 +31,7 @@ import skops
 import skops.io
 from sklearn.exceptions import NotFittedError
 from sklearn.pipeline import Pipeline
+from sklearn.utils import Bunch
 from sklearn.utils.validation import check_is_fitted
 from skops.io.exceptions import UntrustedTypesFoundException
 
@@ -60,7 +61,7 @@ TRUSTED_TYPES = (
     "scikeras.utils.transformers.ClassifierLabelEncoder",
     "scikeras.utils.transformers.TargetReshaper",
     "numpy.dtype",
-    "sklearn.utils._bunch.Bunch",
+    f"{Bunch.__module__}.{Bunch.__qualname__}",  # where scikit-learn defines it (private)
 )
 """Types a model file's skeleton may hold beyond skops' defaults; :func:`load` refuses others."""
 

@@ -10,13 +10,14 @@ parameter, its owner, what it accepts and what it got.
 
 The constraint objects are scikit-learn's (``Interval``, ``StrOptions``,
 ``Options``, ``HasMethods``, ``"boolean"``, ``None``, a type...) plus the
-:class:`ImageSize` and :class:`PerBlock` constraints defined here. This is
-the only module that imports scikit-learn's private validation helpers.
+:class:`ImageSize` and :class:`PerBlock` constraints defined here. scikit-learn
+keeps its validation helpers private: they come through
+:mod:`skxray.utils._compat`, and the rest of skxray takes them from here.
 """
 
 import numbers
 
-from sklearn.utils._param_validation import (
+from ._compat import (
     HasMethods,
     Interval,
     InvalidParameterError,

@@ -5,12 +5,6 @@ from collections.abc import Mapping
 
 import keras
 import numpy as np
-from scikeras._utils import (
-    get_optimizer_class,
-    route_params,
-    try_to_convert_strings_to_classes,
-    unflatten_params,
-)
 from scikeras.wrappers import KerasClassifier
 from sklearn.model_selection import train_test_split
 from sklearn.utils import ClassifierTags
@@ -18,6 +12,12 @@ from sklearn.utils.validation import check_is_fitted
 
 from ...evaluation._input_check import fit_input_stats, penultimate_features
 from ...io._stream import ImageStream
+from ...utils._compat import (
+    get_optimizer_class,
+    route_params,
+    try_to_convert_strings_to_classes,
+    unflatten_params,
+)
 from ...utils._images import check_image_batch
 from ...utils._param_validation import (
     InvalidParameterError,
