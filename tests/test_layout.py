@@ -28,6 +28,26 @@ def test_every_public_name_comes_from_its_subpackage():
                 assert name in skxray.__all__, (sub, name)
 
 
+def test_one_list_of_public_names():
+    """``_LAZY`` is the list: ``__all__`` is derived from it, and the ``TYPE_CHECKING``
+    imports that linters and IDEs read name exactly its names, each from its subpackage."""
+    assert skxray.__all__ == [*skxray._LAZY, "__version__"]
+    assert len(set(skxray.__all__)) == len(skxray.__all__)
+    tree = ast.parse((PACKAGE / "__init__.py").read_text(encoding="utf-8"))
+    (block,) = [
+        node
+        for node in tree.body
+        if isinstance(node, ast.If) and getattr(node.test, "id", "") == "TYPE_CHECKING"
+    ]
+    imported = {
+        alias.asname or alias.name: node.module
+        for node in block.body
+        if isinstance(node, ast.ImportFrom) and node.level == 1
+        for alias in node.names
+    }
+    assert imported == skxray._LAZY
+
+
 @pytest.mark.parametrize(
     "statement",
     [
