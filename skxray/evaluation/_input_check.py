@@ -143,6 +143,12 @@ def check_inputs(model, X, *, paths=None):
     check : InputCheck
         ``score``, ``reasons`` and ``flagged``, one entry per image.
 
+    Raises
+    ------
+    ValueError
+        If ``paths`` does not hold one file per image of ``X`` (the message
+        gives both lengths).
+
     Examples
     --------
     >>> import numpy as np
@@ -159,6 +165,11 @@ def check_inputs(model, X, *, paths=None):
     """
     if isinstance(X, (list, tuple, np.ndarray)) and len(X) and isinstance(X[0], str):
         paths = [str(p) for p in X]
+    if paths is not None and len(paths) != len(X):
+        raise ValueError(
+            f"check_inputs: paths holds {len(paths)} files but X holds {len(X)} images; "
+            "give one path per image, in the order of X."
+        )
     final, images = through_pipeline(model, X)
     images = np.asarray(images)
     images = images[..., None] if images.ndim == 3 else images

@@ -157,7 +157,7 @@ class ScratchCNNClassifier(BaseXrayClassifier):
 
     See Also
     --------
-    InceptionTransferClassifier : transfer learning from Inception-V3.
+    TransferClassifier : transfer learning from a pretrained Keras backbone.
     XrayAugmenter : training-time augmentation.
 
     Examples

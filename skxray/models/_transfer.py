@@ -173,7 +173,7 @@ class TransferClassifier(BaseXrayClassifier):
 
         Returns
         -------
-        self : InceptionTransferClassifier
+        self : TransferClassifier
         """
         self._validate_params()
         spec = BACKBONES[self._backbone()]

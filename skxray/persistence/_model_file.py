@@ -218,8 +218,8 @@ def save(model, path, *, target_names=None, threshold=0.5, training_paths=None, 
     Parameters
     ----------
     model : estimator
-        A fitted :class:`ScratchCNNClassifier` or
-        :class:`InceptionTransferClassifier`, a ``Pipeline`` ending in one
+        A fitted :class:`ScratchCNNClassifier` or :class:`TransferClassifier`
+        (any backbone), a ``Pipeline`` ending in one
         (such as :func:`recommended_classifier`'s), or a ``VotingClassifier``
         of them; ``NotFittedError`` if unfitted. Keras objects in parameters
         (callbacks, optimizer instances) are refused: set them to ``None`` or
