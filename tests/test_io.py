@@ -466,8 +466,7 @@ def test_image_dir_loader_is_tunable_in_a_pipeline(tmp_path):
     assert search.best_params_["load__image_size"] in (8, 12)
 
 
-@pytest.mark.slow
-def test_real_full_resolution_val(shared_data):
+def test_real_full_resolution_val(shared_data):  # marked shared_data (tests/conftest.py)
     root = shared_data / "chest_xray_fullres_val"
     data = load_image_folder(root, load_images=True, image_size=128)
     assert data.images.shape == (16, 128, 128, 1)
