@@ -3,18 +3,19 @@
 An upstream release that moves one of these names breaks this module, not five, and
 ``tests/test_compat.py`` has one test per workaround that fails loudly, naming what moved.
 ``pyproject.toml`` bounds keras, tensorflow and scikeras below their next minor release
-for the same reason: each workaround below was checked on the versions it names.
+for the same reason. The workarounds were checked on keras 3.15, tensorflow 2.21 and
+scikeras 0.13; raise a bound once ``tests/test_compat.py`` passes on the new release.
 
 - scikit-learn: the parameter-validation toolkit (``sklearn.utils._param_validation``),
   which scikit-learn's own estimators use; read through
   :mod:`skxray.utils._param_validation`.
 - scikeras 0.13: the parameter-routing helpers of ``scikeras._utils`` (``optimizer__*``,
   ``callbacks__*``), used by ``BaseXrayClassifier``.
-- TensorFlow 2.16-2.21: the op-determinism switch of ``tensorflow.python.framework.config``
+- TensorFlow: the op-determinism switch of ``tensorflow.python.framework.config``
   (scikeras turns determinism on and never off again), and the global gradient registry of
   ``tensorflow.python.framework.ops`` (``tf.custom_gradient`` leaves an entry per traced
   training step, holding its graph).
-- Keras 3.8-3.15: ``keras.src.random.seed_generator.python_random``, the ``random`` that
+- Keras 3: ``keras.src.random.seed_generator.python_random``, the ``random`` that
   Keras draws its default layer seeds from.
 
 Keras, TensorFlow and scikeras are imported on first use, inside the functions:
