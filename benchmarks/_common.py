@@ -1,19 +1,29 @@
-"""Paths, data loading and README tables shared by the benchmark scripts.
+"""Paths, data loading, README tables and the skxray internals shared by the benchmarks.
 
-The scripts live in ``speed/`` and ``studies/`` and put this folder on ``sys.path`` to
-import this module and ``_protocol`` (the grouped split, the shifts, the seed ensemble and
-the selection protocol); each writes its results to ``results/<script name>/``.
+Run the scripts from the repository root as modules, which puts the root on ``sys.path``
+so that they import this module as ``benchmarks._common`` (and ``benchmarks._protocol``: the
+grouped split, the shifts, the seed ensemble and the selection protocol)::
+
+    python -m benchmarks.speed.bench_scratch
+    python -m benchmarks.studies.table5 report
+
+Each writes its results to ``results/<script name>/``. The scripts use skxray's public names;
+the few internals that some of them measure or reuse are named here only (see
+``_INTERNALS``), so that a move inside skxray breaks this module, not the scripts.
 """
 
+import contextlib
+import importlib
 import os
 from pathlib import Path
 
 import numpy as np
 
 from skxray import ImageDirLoader, load_image_folder
-from skxray.models._recipe import INCEPTION_HEAD
 
 BENCHMARKS = Path(__file__).resolve().parent
+ROOT = BENCHMARKS.parent
+"""The checkout: child processes run here, so that they import ``benchmarks`` too."""
 RESULTS = BENCHMARKS / "results"
 SHARED = Path(os.environ.get("SKXRAY_SHARED", Path(__file__).resolve().parents[2] / "shared"))
 WEIGHTS = os.environ.get(
@@ -21,9 +31,48 @@ WEIGHTS = os.environ.get(
     os.path.expanduser("~/.cache/skxray-benchmarks/inception_v3_notop_standin.weights.h5"),
 )
 
-# The Inception settings shared by Table 5 and the recipe studies: the "inception"
-# preset's head (skxray.models._recipe.INCEPTION_HEAD) on the stand-in weights.
-INCEPTION = dict(weights=WEIGHTS, input_size=150, **INCEPTION_HEAD, random_state=0)
+_INTERNALS = {
+    "DEFAULT_RECIPE": "skxray.models._recipe",  # the name of recommended_classifier's default
+    "INCEPTION_HEAD": "skxray.models._recipe",  # the "inception" preset's head settings
+    "evaluate_multiclass_scores": "skxray.evaluation._multiclass",
+    "members": "skxray.utils._estimators",  # the skxray classifiers of a model
+    "recompute_batch_norm_statistics": "skxray.models._training._batchnorm",
+    "translated_views": "skxray.models._training._tta",  # test-time averaging's views
+}
+"""The skxray internals the benchmarks use, by name and module, imported on first use (the
+loader benchmark's child processes stay free of Keras)."""
+
+
+def __getattr__(name):
+    if name == "INCEPTION":
+        # The Inception settings shared by Table 5 and the recipe studies: the "inception"
+        # preset's head on the stand-in weights.
+        head = __getattr__("INCEPTION_HEAD")
+        return dict(weights=WEIGHTS, input_size=150, **head, random_state=0)
+    if name in _INTERNALS:
+        return getattr(importlib.import_module(_INTERNALS[name]), name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+def keep_traced_gradients():
+    """Undo the fix of issue 23 in this process: fitted models keep their traced training
+    steps in TensorFlow's gradient registry (``bench_memory``'s "before" case)."""
+    from skxray.models._training import _base
+
+    _base.release_traced_gradients = lambda model: 0
+
+
+@contextlib.contextmanager
+def full_scale_jpeg_decoding():
+    """Inside, :func:`skxray.decode_image` decodes every JPEG at full scale (no DCT
+    scaling), as skxray did before ``REDUCED_DECODING_MARGIN`` (``bench_loader``)."""
+    from skxray.io import _decode
+
+    margin, _decode.REDUCED_DECODING_MARGIN = _decode.REDUCED_DECODING_MARGIN, float("inf")
+    try:
+        yield
+    finally:
+        _decode.REDUCED_DECODING_MARGIN = margin
 
 
 def machine():

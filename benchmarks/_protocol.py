@@ -19,8 +19,8 @@ import numpy as np
 from sklearn.metrics import balanced_accuracy_score, brier_score_loss
 from sklearn.model_selection import StratifiedGroupKFold
 
+from benchmarks._common import translated_views
 from skxray import BorderCrop, ImageDirLoader, binary_scores, shortcut_audit
-from skxray.models._tta import translated_views
 
 BUDGET_S = 30 * 60
 N_TRAIN = 5216

@@ -4,9 +4,11 @@ Subpackages, one per topic (each a public namespace):
 
 - ``skxray.io``: decoding images and DICOM, folder trees and labels, streams (no Keras);
 - ``skxray.preprocessing``: ``HistogramEqualizer``, ``BorderCrop`` (NumPy only);
-- ``skxray.models``: the classifiers, augmentation, callbacks and recipes;
+- ``skxray.models``: the classifiers, augmentation, callbacks and recipes (their training
+  machinery in the private ``skxray.models._training``);
 - ``skxray.explain``: CAM heatmaps, their displays and the shortcut audit;
-- ``skxray.evaluation``: scores, bootstrap intervals, reports, training histories;
+- ``skxray.evaluation``: scores, bootstrap intervals, reports, training histories, and
+  ``check_inputs`` (is an image one the model can judge?);
 - ``skxray.persistence``: safe model files and model cards;
 - ``skxray.datasets``: the bundled sample, the public layout, synthetic X-rays;
 - ``skxray.cli``: the ``skxray`` command;
@@ -22,16 +24,18 @@ from typing import TYPE_CHECKING
 
 from ._version import __version__
 
-if TYPE_CHECKING:  # for linters and IDEs; at run time, __getattr__ imports on first use
-    from .evaluation import (
+if TYPE_CHECKING:  # for linters and IDEs, the names of _LAZY (tests/test_layout.py checks it)
+    from .evaluation import (  # noqa: F401
         EvaluationReport,
+        InputCheck,
         MulticlassEvaluationReport,
         TrainingHistoryDisplay,
         binary_scores,
+        check_inputs,
         evaluate,
         plot_learning_curves,
     )
-    from .explain import (
+    from .explain import (  # noqa: F401
         HeatmapDisplay,
         ShortcutAudit,
         cam_explain,
@@ -40,7 +44,7 @@ if TYPE_CHECKING:  # for linters and IDEs; at run time, __getattr__ imports on f
         region_masks,
         shortcut_audit,
     )
-    from .io import (
+    from .io import (  # noqa: F401
         IMAGE_EXTENSIONS,
         ImageDirLoader,
         ImageLoadError,
@@ -50,21 +54,19 @@ if TYPE_CHECKING:  # for linters and IDEs; at run time, __getattr__ imports on f
         patient_id,
         pneumonia_subtype,
     )
-    from .models import (
+    from .models import (  # noqa: F401
         FEATURE_CACHE,
         RECIPES,
         EpochScores,
         FeatureCache,
         InceptionTransferClassifier,
-        InputCheck,
         ScratchCNNClassifier,
         TransferClassifier,
         WeightsNotAvailableError,
         XrayAugmenter,
-        check_inputs,
         recommended_classifier,
     )
-    from .persistence import (
+    from .persistence import (  # noqa: F401
         ModelFileError,
         list_pretrained,
         load,
@@ -75,8 +77,8 @@ if TYPE_CHECKING:  # for linters and IDEs; at run time, __getattr__ imports on f
         save,
         write_model_card,
     )
-    from .preprocessing import BorderCrop, HistogramEqualizer
-    from .utils import limit_worker_threads, show_versions
+    from .preprocessing import BorderCrop, HistogramEqualizer  # noqa: F401
+    from .utils import limit_worker_threads, show_versions  # noqa: F401
 
 SUBPACKAGES = (
     "cli",
@@ -93,106 +95,67 @@ SUBPACKAGES = (
 
 _KERAS_FREE = ("io", "preprocessing", "utils")
 
-# Each public name and the subpackage that exports it. They are imported on first use
-# (PEP 562), so that `import skxray` and `skxray --help` do not load TensorFlow.
+# The one list of public names: each name and the subpackage that exports it. `__all__` is
+# derived from it, and tests/test_layout.py checks the TYPE_CHECKING imports above against
+# it. The names are imported on first use (PEP 562), so that `import skxray` and
+# `skxray --help` do not load TensorFlow.
 _LAZY = {
-    "binary_scores": "evaluation",
-    "BorderCrop": "preprocessing",
-    "cam_explain": "explain",
-    "decode_image": "io",
-    "EpochScores": "models",
-    "evaluate": "evaluation",
+    # skxray.evaluation
     "EvaluationReport": "evaluation",
-    "FEATURE_CACHE": "models",
-    "FeatureCache": "models",
+    "InputCheck": "evaluation",
+    "MulticlassEvaluationReport": "evaluation",
+    "TrainingHistoryDisplay": "evaluation",
+    "binary_scores": "evaluation",
+    "check_inputs": "evaluation",
+    "evaluate": "evaluation",
+    "plot_learning_curves": "evaluation",
+    # skxray.explain
     "HeatmapDisplay": "explain",
-    "HistogramEqualizer": "preprocessing",
+    "ShortcutAudit": "explain",
+    "cam_explain": "explain",
+    "overlay_heatmap": "explain",
+    "plot_heatmaps": "explain",
+    "region_masks": "explain",
+    "shortcut_audit": "explain",
+    # skxray.io
     "IMAGE_EXTENSIONS": "io",
     "ImageDirLoader": "io",
     "ImageLoadError": "io",
     "ImageStream": "io",
-    "InceptionTransferClassifier": "models",
-    "limit_worker_threads": "utils",
-    "load": "persistence",
+    "decode_image": "io",
     "load_image_folder": "io",
-    "load_metadata": "persistence",
-    "load_pretrained": "persistence",
-    "check_inputs": "models",
-    "InputCheck": "models",
-    "list_pretrained": "persistence",
-    "pretrained_path": "persistence",
-    "model_card": "persistence",
-    "ModelFileError": "persistence",
-    "MulticlassEvaluationReport": "evaluation",
-    "overlay_heatmap": "explain",
     "patient_id": "io",
-    "plot_heatmaps": "explain",
-    "plot_learning_curves": "evaluation",
     "pneumonia_subtype": "io",
+    # skxray.models
+    "FEATURE_CACHE": "models",
     "RECIPES": "models",
-    "recommended_classifier": "models",
-    "region_masks": "explain",
-    "save": "persistence",
+    "EpochScores": "models",
+    "FeatureCache": "models",
+    "InceptionTransferClassifier": "models",
     "ScratchCNNClassifier": "models",
-    "shortcut_audit": "explain",
-    "ShortcutAudit": "explain",
-    "show_versions": "utils",
-    "TrainingHistoryDisplay": "evaluation",
     "TransferClassifier": "models",
     "WeightsNotAvailableError": "models",
-    "write_model_card": "persistence",
     "XrayAugmenter": "models",
+    "recommended_classifier": "models",
+    # skxray.persistence
+    "ModelFileError": "persistence",
+    "list_pretrained": "persistence",
+    "load": "persistence",
+    "load_metadata": "persistence",
+    "load_pretrained": "persistence",
+    "model_card": "persistence",
+    "pretrained_path": "persistence",
+    "save": "persistence",
+    "write_model_card": "persistence",
+    # skxray.preprocessing
+    "BorderCrop": "preprocessing",
+    "HistogramEqualizer": "preprocessing",
+    # skxray.utils
+    "limit_worker_threads": "utils",
+    "show_versions": "utils",
 }
 
-__all__ = [
-    "BorderCrop",
-    "EpochScores",
-    "EvaluationReport",
-    "MulticlassEvaluationReport",
-    "FEATURE_CACHE",
-    "FeatureCache",
-    "HeatmapDisplay",
-    "HistogramEqualizer",
-    "IMAGE_EXTENSIONS",
-    "ImageDirLoader",
-    "ImageStream",
-    "ImageLoadError",
-    "ModelFileError",
-    "RECIPES",
-    "InceptionTransferClassifier",
-    "ScratchCNNClassifier",
-    "ShortcutAudit",
-    "TrainingHistoryDisplay",
-    "TransferClassifier",
-    "WeightsNotAvailableError",
-    "XrayAugmenter",
-    "__version__",
-    "binary_scores",
-    "cam_explain",
-    "decode_image",
-    "evaluate",
-    "load",
-    "load_image_folder",
-    "limit_worker_threads",
-    "model_card",
-    "load_metadata",
-    "load_pretrained",
-    "check_inputs",
-    "InputCheck",
-    "list_pretrained",
-    "pretrained_path",
-    "overlay_heatmap",
-    "patient_id",
-    "pneumonia_subtype",
-    "plot_heatmaps",
-    "plot_learning_curves",
-    "recommended_classifier",
-    "region_masks",
-    "save",
-    "show_versions",
-    "shortcut_audit",
-    "write_model_card",
-]
+__all__ = [*_LAZY, "__version__"]
 
 
 def __getattr__(name):

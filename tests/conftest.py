@@ -15,9 +15,19 @@ SHARED_DATA = Path(
 )
 
 
+@pytest.hookimpl(tryfirst=True)  # before -m selects by marker
+def pytest_collection_modifyitems(items):
+    """Mark ``shared_data`` every test that uses the fixture of that name: one rule, so that
+    ``-m "not shared_data"`` leaves out exactly the tests that need the real data."""
+    for item in items:
+        if "shared_data" in getattr(item, "fixturenames", ()):
+            item.add_marker(pytest.mark.shared_data)
+
+
 @pytest.fixture(scope="session")
 def shared_data():
-    """The real data (``$SKXRAY_SHARED_DATA`` or ../shared/data); skip when absent."""
+    """The real data (``$SKXRAY_SHARED_DATA`` or ../shared/data); skip when absent. Tests
+    that use it are marked ``shared_data``."""
     if not (SHARED_DATA / "chest_xray" / "train").is_dir():
         pytest.skip(f"real data not found at {SHARED_DATA}")
     return SHARED_DATA

@@ -7,7 +7,7 @@ from sklearn.pipeline import make_pipeline
 
 from skxray import ImageDirLoader, ScratchCNNClassifier
 from skxray.datasets import load_sample_xrays
-from skxray.models._batchnorm import batch_norm_layers, recompute_batch_norm_statistics
+from skxray.models._training._batchnorm import batch_norm_layers, recompute_batch_norm_statistics
 
 pytestmark = pytest.mark.eager
 

@@ -3,12 +3,13 @@
 The recipe-selection rule that ``benchmarks/studies/select_recipe.py`` and
 ``select_network.py`` share (``benchmarks/_protocol.py``), the stale-figure check of
 ``benchmarks/studies/table5.py``, and the layout: scripts import the shared modules, never
-each other. Skipped where ``benchmarks/`` is not beside the package.
+each other, never touch ``sys.path``, and leave skxray's internals to ``_common.py``.
+Skipped where ``benchmarks/`` is not beside the package.
 """
 
 import ast
-import importlib.util
-import sys
+import importlib
+import re
 from pathlib import Path
 
 import numpy as np
@@ -18,23 +19,12 @@ BENCHMARKS = Path(__file__).resolve().parents[1] / "benchmarks"
 
 
 def _load(name):
-    """Import benchmarks/<name>.py as a module, as ``python benchmarks/<name>.py`` would.
-
-    The script's own folder goes on ``sys.path`` first, as Python puts it there for a script;
-    ``sys.path`` is restored afterwards (scripts in subfolders add ``benchmarks/`` to it).
-    """
-    path = BENCHMARKS / f"{name}.py"
-    if not path.is_file():
+    """Import ``benchmarks/<name>.py`` as the module ``benchmarks.<name>``, as
+    ``python -m benchmarks.<name>`` from the repository root would (pytest puts the root, the
+    folder of the root ``conftest.py``, on ``sys.path``)."""
+    if not (BENCHMARKS / f"{name}.py").is_file():
         pytest.skip("benchmarks/ is not beside the package (installed wheel)")
-    saved = list(sys.path)
-    sys.path.insert(0, str(path.parent))
-    try:
-        spec = importlib.util.spec_from_file_location(path.stem, path)
-        module = importlib.util.module_from_spec(spec)
-        spec.loader.exec_module(module)
-    finally:
-        sys.path[:] = saved
-    return module
+    return importlib.import_module("benchmarks." + name.replace("/", "."))
 
 
 @pytest.fixture(scope="module")
@@ -43,19 +33,42 @@ def protocol():
     return _load("_protocol")
 
 
-def test_scripts_import_the_shared_modules_never_each_other():
-    scripts = sorted(BENCHMARKS.glob("*/*.py"))
+def _scripts():
+    scripts = sorted(p for p in BENCHMARKS.glob("*/*.py") if p.name != "__init__.py")
     if not scripts:
         pytest.skip("benchmarks/ is not beside the package (installed wheel)")
+    return scripts
+
+
+def test_scripts_import_the_shared_modules_never_each_other():
+    scripts = _scripts()
     names = {path.stem for path in scripts}
     for path in scripts:
         imported = set()
         for node in ast.walk(ast.parse(path.read_text())):
             if isinstance(node, ast.Import):
-                imported |= {alias.name for alias in node.names}
+                imported |= {alias.name.rsplit(".", 1)[-1] for alias in node.names}
             elif isinstance(node, ast.ImportFrom):
-                imported.add(node.module)
+                imported.add((node.module or "").rsplit(".", 1)[-1])
+                imported |= {alias.name for alias in node.names}
         assert not imported & names, f"{path.name} imports another script"
+
+
+def test_scripts_use_public_names_and_leave_sys_path_alone():
+    """Only ``_common.py`` names skxray's private modules; no file edits ``sys.path`` (the
+    scripts run as modules from the repository root). Child programs in strings count."""
+    private = re.compile(r"\bskxray(\.\w+)*\._\w+")  # skxray.models._recipe, ...
+    for path in [*_scripts(), BENCHMARKS / "_protocol.py"]:
+        text = path.read_text()
+        assert not private.search(text), f"{path.name}: {private.search(text).group(0)}"
+        assert "sys.path" not in text, path.name
+    assert "sys.path.insert" not in (BENCHMARKS / "_common.py").read_text()
+
+
+def test_the_internals_named_by_common_exist():
+    common = _load("_common")
+    for name in [*common._INTERNALS, "INCEPTION"]:
+        getattr(common, name)
 
 
 def _result(worst, fit_s=60.0, border=0.02, center=0.1, flips=0.01, ensemble=None, tta=None):

@@ -28,6 +28,9 @@ def test_card_without_scores_says_what_is_missing():
     assert "decoded to 128 pixels" in text and "skxray 0.1.0" in text
     assert "Not measured yet" in text
     assert "0.969" in text and "0.822-0.851" in text  # the CV-to-independent gap, cited
+    assert "commit" not in text.split("## Known limits")[0]  # no commit was recorded
+    with_commit = model_card({**METADATA, "provenance": {"commit": "abc1234"}})
+    assert "- Built from skxray commit abc1234." in with_commit
 
 
 def test_card_with_scores_and_figures(tmp_path):

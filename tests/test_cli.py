@@ -17,6 +17,7 @@ from pathlib import Path
 import joblib
 import numpy as np
 import pytest
+from _tiny import TINY_CNN
 from PIL import Image
 from sklearn.pipeline import make_pipeline
 
@@ -58,22 +59,21 @@ def files(tmp_path_factory):
     """A tiny path model, an array model, a small class tree and bad files (read-only)."""
     root = tmp_path_factory.mktemp("cli")
     data = load_image_folder(get_sample_xrays_path())
-    cnn = dict(conv_filters=(4, 8), dense_units=16, epochs=1, random_state=0)
-    model = make_pipeline(ImageDirLoader(32), ScratchCNNClassifier("vanilla", **cnn))
+    model = make_pipeline(ImageDirLoader(32), ScratchCNNClassifier(**TINY_CNN))
     save(
         model.fit(data.paths, data.target),
         root / "model.skxray",
         target_names=list(data.target_names),
     )
     subtypes = load_image_folder(get_sample_xrays_path(), target="subtype")
-    three = make_pipeline(ImageDirLoader(24), ScratchCNNClassifier("vanilla", **cnn))
+    three = make_pipeline(ImageDirLoader(24), ScratchCNNClassifier(**TINY_CNN))
     save(
         three.fit(subtypes.paths, subtypes.target),
         root / "subtype.skxray",
         target_names=subtypes.target_names,
     )
     arrays = load_sample_xrays(image_size=24)
-    bare = ScratchCNNClassifier("vanilla", **cnn).fit(arrays.images, arrays.target)
+    bare = ScratchCNNClassifier(**TINY_CNN).fit(arrays.images, arrays.target)
     save(bare, root / "arrays.skxray", target_names=list(arrays.target_names))
 
     tree = root / "tree"  # 3 images a class

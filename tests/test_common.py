@@ -27,6 +27,7 @@ skips it); its contract is tested in ``test_io.py``.
 
 import numpy as np
 import pytest
+from _tiny import CHECKS_CNN, CHECKS_INCEPTION
 from scipy.sparse import issparse
 from sklearn.utils.estimator_checks import check_classifiers_train, parametrize_with_checks
 
@@ -40,15 +41,7 @@ from skxray import (
 # Tiny synthetic fits: Keras functions run eagerly (tests/conftest.py).
 pytestmark = pytest.mark.eager
 
-TINY = dict(
-    conv_filters=(4,),
-    kernel_size=2,
-    pool_size=2,
-    dense_units=8,
-    epochs=1,
-    batch_size=16,
-    random_state=0,
-)
+TINY = CHECKS_CNN  # tests/_tiny.py
 
 SCIKERAS = {
     "check_estimator_tags_renamed": (
@@ -229,9 +222,7 @@ _SHIPPED_2D = [
         TabularAdapter(**TINY),
         TabularEqualizer(),
         TabularBorderCrop(0.1),
-        InceptionTransferClassifier(
-            weights=None, input_size=75, head_units=4, epochs=1, random_state=0
-        ),
+        InceptionTransferClassifier(**CHECKS_INCEPTION),
     ],
     expected_failed_checks=_expected_failures,
 )

@@ -167,6 +167,46 @@ def test_image_size_accepted_forms(tmp_path, image_size):
     assert out.shape == (1, *expected, 1)
 
 
+def test_loaders_check_their_parameters_once_a_call_not_per_image(tmp_path, monkeypatch):
+    checks = []
+    validate = skxray.io._decode.validate_params
+
+    def spy(constraints, params, caller):
+        checks.append(caller)
+        return validate(constraints, params, caller)
+
+    monkeypatch.setattr(skxray.io._decode, "validate_params", spy)
+    for label in ("a", "b"):
+        (tmp_path / label).mkdir()
+        for i in range(5):
+            Image.fromarray(_gradient()).save(tmp_path / label / f"{i}.png")
+    data = load_image_folder(tmp_path, load_images=True, image_size=8)
+    assert data.images.shape == (10, 8, 8, 1)
+    assert ImageDirLoader(8).fit_transform(data.paths).shape == (10, 8, 8, 1)
+    assert checks == []  # the loaders checked theirs once; no image checked them again
+    decode_image(data.paths[0], 8)
+    assert checks == ["decode_image"]
+
+
+def test_decode_many_returns_its_problems(tmp_path):
+    from skxray.io._folders import _decode_many
+
+    Image.fromarray(_gradient()).save(tmp_path / "good.png")
+    (tmp_path / "bad.png").write_text("not an image")
+    paths = np.asarray([str(tmp_path / "bad.png"), str(tmp_path / "good.png")])
+    with pytest.raises(TypeError):  # keyword-only after the paths
+        _decode_many(paths, (8, 8))
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        images, ok, problems = _decode_many(paths, size=(8, 8), on_error="collect")
+    assert images.shape == (2, 8, 8, 1) and ok.tolist() == [False, True]
+    assert len(problems) == 1 and "bad.png" in problems[0]
+    with pytest.warns(UserWarning, match="Skipping .*bad.png"):
+        assert _decode_many(paths, size=(8, 8), on_error="skip")[2] == problems
+    with pytest.raises(ImageLoadError, match="bad.png"):
+        _decode_many(paths, size=(8, 8))
+
+
 # --------------------------------------------------------------- bad files
 def _bad_files(tmp_path):
     good = tmp_path / "good.jpeg"
@@ -426,8 +466,7 @@ def test_image_dir_loader_is_tunable_in_a_pipeline(tmp_path):
     assert search.best_params_["load__image_size"] in (8, 12)
 
 
-@pytest.mark.slow
-def test_real_full_resolution_val(shared_data):
+def test_real_full_resolution_val(shared_data):  # marked shared_data (tests/conftest.py)
     root = shared_data / "chest_xray_fullres_val"
     data = load_image_folder(root, load_images=True, image_size=128)
     assert data.images.shape == (16, 128, 128, 1)

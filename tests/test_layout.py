@@ -28,6 +28,26 @@ def test_every_public_name_comes_from_its_subpackage():
                 assert name in skxray.__all__, (sub, name)
 
 
+def test_one_list_of_public_names():
+    """``_LAZY`` is the list: ``__all__`` is derived from it, and the ``TYPE_CHECKING``
+    imports that linters and IDEs read name exactly its names, each from its subpackage."""
+    assert skxray.__all__ == [*skxray._LAZY, "__version__"]
+    assert len(set(skxray.__all__)) == len(skxray.__all__)
+    tree = ast.parse((PACKAGE / "__init__.py").read_text(encoding="utf-8"))
+    (block,) = [
+        node
+        for node in tree.body
+        if isinstance(node, ast.If) and getattr(node.test, "id", "") == "TYPE_CHECKING"
+    ]
+    imported = {
+        alias.asname or alias.name: node.module
+        for node in block.body
+        if isinstance(node, ast.ImportFrom) and node.level == 1
+        for alias in node.names
+    }
+    assert imported == skxray._LAZY
+
+
 @pytest.mark.parametrize(
     "statement",
     [
@@ -107,6 +127,22 @@ def test_no_import_cycles_inside_skxray():
     for node in sorted(graph):
         if node not in state:
             visit(node)
+
+
+def test_models_keeps_the_networks_and_recipes_at_its_top_level():
+    """At most 10 modules in skxray/models/; the training machinery is ``models/_training/``."""
+    top = sorted(p.stem for p in (PACKAGE / "models").glob("*.py") if p.stem != "__init__")
+    assert len(top) <= 10, top
+    assert (PACKAGE / "models" / "_training" / "_base.py").is_file()
+
+
+def test_moved_public_names_stay_importable_where_they_were():
+    import skxray.evaluation
+    import skxray.models
+
+    for name in ("check_inputs", "InputCheck"):
+        assert getattr(skxray.models, name) is getattr(skxray.evaluation, name)
+        assert getattr(skxray, name) is getattr(skxray.evaluation, name)
 
 
 def test_private_modules_stay_small():

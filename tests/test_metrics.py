@@ -17,7 +17,7 @@ from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import FunctionTransformer
 
 import skxray.evaluation._evaluate
-from skxray import TrainingHistoryDisplay, binary_scores, plot_learning_curves
+from skxray import TrainingHistoryDisplay, binary_scores, evaluate, plot_learning_curves
 from skxray.evaluation._evaluate import evaluate_scores
 from skxray.evaluation._scores import (
     PROBABILITY_SCORES,
@@ -26,7 +26,7 @@ from skxray.evaluation._scores import (
     probability_score,
     scores_from_counts,
 )
-from skxray.models._callbacks import COUNT_METRICS, EpochScores, count_metrics
+from skxray.models._training._callbacks import COUNT_METRICS, EpochScores, count_metrics
 from skxray.utils._param_validation import InvalidParameterError
 
 _REPORTED = ("f1", "precision", "sensitivity", "specificity", "roc_auc", "accuracy")
@@ -148,6 +148,41 @@ def test_bootstrap_parameters_are_validated():
         evaluate_scores([0, 1], [0.2, 0.8], n_bootstrap=0)
     with pytest.raises(InvalidParameterError, match="'confidence' parameter"):
         evaluate_scores([0, 1], [0.2, 0.8], confidence=1.0)
+
+
+class _RecordingClassifier:
+    """A fitted binary classifier that records its predict_proba calls."""
+
+    classes_ = np.array([0, 1])
+
+    def __init__(self):
+        self.calls = 0
+
+    def predict_proba(self, X):
+        self.calls += 1
+        score = np.linspace(0.1, 0.9, len(X))
+        return np.column_stack([1 - score, score])
+
+
+@pytest.mark.parametrize(
+    ("name", "value"),
+    [
+        ("n_bootstrap", 0),
+        ("confidence", 1.5),
+        ("threshold", "high"),
+        ("plot", "yes"),
+        ("random_state", "seed"),
+        ("target_names", 3),
+    ],
+)
+def test_evaluate_checks_its_parameters_before_predicting(name, value):
+    clf = _RecordingClassifier()
+    X, y = np.zeros((6, 4, 4, 1)), np.array([0, 1] * 3)
+    with pytest.raises(InvalidParameterError, match=f"'{name}' parameter of evaluate"):
+        evaluate(clf, X, y, **{name: value})
+    assert clf.calls == 0
+    report = evaluate(clf, X, y, n_bootstrap=10, random_state=0, plot=False)
+    assert clf.calls == 1 and report.confusion_matrix.sum() == 6
 
 
 # ----------------------------------------------------------------------- callback

@@ -447,3 +447,21 @@ def test_a_model_file_of_an_earlier_release_still_loads():
     proba = model.predict_proba(paths)
     assert proba.shape == (4, 2)
     np.testing.assert_allclose(proba[:, 1], expected["probability_pneumonia"], atol=1e-5)
+
+
+def test_a_model_file_of_2b61019_still_loads():
+    """tests/data/model_2b61019.skxray was saved by commit 2b61019, before the training
+    machinery moved to ``skxray.models._training``: ``ImageDirLoader(24)``,
+    ``HistogramEqualizer`` and a soft vote of two three-class vanilla CNNs (conv_filters=(4,),
+    dense_units=8, epochs=1, label_smoothing=0.1, XrayAugmenter(), seeds 0 and 1) fitted on
+    the bundled sample with ``target="subtype"``. Their networks name the loss and the
+    confusion-count metric of the moved modules. It loads and predicts as it did then."""
+    here = Path(__file__).parent / "data"
+    expected = json.loads((here / "model_2b61019.json").read_text())
+    model = skxray.load(here / "model_2b61019.skxray")
+    assert (
+        skxray.load_metadata(here / "model_2b61019.skxray")["class_names"]
+        == (expected["class_names"])
+    )
+    paths = [str(Path(get_sample_xrays_path()) / name) for name in expected["images"]]
+    np.testing.assert_allclose(model.predict_proba(paths), expected["probability"], atol=1e-5)

@@ -411,7 +411,7 @@ def test_bad_input_errors(fitted, synthetic):
 
 
 def test_tta_shift_averages_the_four_translations(synthetic):
-    from skxray.models._tta import translated_views
+    from skxray.models._training._tta import translated_views
 
     clf = ScratchCNNClassifier(**FAST).fit(synthetic.images, synthetic.target)
     X = synthetic.images[:6]
@@ -528,10 +528,10 @@ def test_traced_fits_release_their_gradient_registry_entries(synthetic, caplog):
     traced fits now leaves none behind and logs no retracing warning."""
     if keras.backend.backend() != "tensorflow":
         pytest.skip("the gradient registry is TensorFlow's")
-    from tensorflow.python.framework import ops
+    from skxray.utils._compat import tf_gradient_registry
 
     def entries():
-        return sum(key.startswith("CustomGradient-") for key in ops._gradient_registry._registry)
+        return sum(key.startswith("CustomGradient-") for key in tf_gradient_registry())
 
     before = entries()
     with caplog.at_level("WARNING", logger="tensorflow"):

@@ -19,7 +19,7 @@ from skxray import (
 )
 from skxray.datasets import load_sample_xrays
 from skxray.io._stream import ImageStream
-from skxray.models._batches import StreamBatches
+from skxray.models._training._batches import StreamBatches
 
 pytestmark = pytest.mark.eager
 

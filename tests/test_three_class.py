@@ -6,6 +6,7 @@ import warnings
 import keras
 import numpy as np
 import pytest
+from _tiny import TINY_CNN
 from sklearn.metrics import (
     average_precision_score,
     balanced_accuracy_score,
@@ -32,14 +33,14 @@ from skxray import (
 from skxray.datasets import get_sample_xrays_path, load_sample_xrays
 from skxray.evaluation._multiclass import evaluate_multiclass_scores
 from skxray.evaluation._scores import probability_score, scores_from_confusion
-from skxray.models._callbacks import EpochScores, count_metrics
-from skxray.models._losses import SparseCategoricalCrossentropyWithSmoothing
+from skxray.models._training._callbacks import EpochScores, count_metrics
+from skxray.models._training._losses import SparseCategoricalCrossentropyWithSmoothing
 from skxray.utils._param_validation import InvalidParameterError
 
 pytestmark = pytest.mark.eager
 
 NAMES = ["NORMAL", "BACTERIA", "VIRUS"]
-TINY = dict(conv_filters=(4, 8), dense_units=16, random_state=0, class_weight="balanced")
+TINY = {**TINY_CNN, "class_weight": "balanced"}  # tests/_tiny.py
 
 
 @pytest.fixture(scope="module")
@@ -49,7 +50,7 @@ def subtypes():
 
 @pytest.fixture(scope="module")
 def fitted(subtypes):
-    clf = ScratchCNNClassifier("vanilla", epochs=4, validation_split=0.25, **TINY)
+    clf = ScratchCNNClassifier(**{**TINY, "epochs": 4}, validation_split=0.25)
     return clf.fit(subtypes.images, subtypes.target)
 
 
@@ -182,17 +183,17 @@ def test_three_class_fit_history_and_smoothing(fitted, subtypes):
     history = fitted.history_
     assert len(history["f1"]) == len(history["val_f1"]) == fitted.n_epochs_
     assert all(0 <= f <= 1 for f in history["val_f1"])
-    smoothed = ScratchCNNClassifier("vanilla", epochs=1, label_smoothing=0.1, **TINY)
+    smoothed = ScratchCNNClassifier(**TINY, label_smoothing=0.1)
     smoothed.fit(subtypes.images, subtypes.target)
     assert isinstance(smoothed.model_.loss, SparseCategoricalCrossentropyWithSmoothing)
-    plain = ScratchCNNClassifier("vanilla", epochs=1, **TINY).fit(subtypes.images, subtypes.target)
+    plain = ScratchCNNClassifier(**TINY).fit(subtypes.images, subtypes.target)
     assert smoothed.history_["loss"] != plain.history_["loss"]
 
 
 def test_grid_search_scores_f1_macro(subtypes):
     cv = StratifiedKFold(2, shuffle=True, random_state=0)
     grid = GridSearchCV(
-        ScratchCNNClassifier("vanilla", epochs=1, **TINY),
+        ScratchCNNClassifier(**TINY),
         {"batch_size": [32, 64]},
         scoring="f1_macro",
         cv=cv,
@@ -200,7 +201,7 @@ def test_grid_search_scores_f1_macro(subtypes):
     assert grid.best_estimator_.predict_proba(subtypes.images[:2]).shape == (2, 3)
     # The score of each split is scikit-learn's f1_macro of that split's predictions.
     train, test = next(cv.split(subtypes.images, subtypes.target))
-    split = ScratchCNNClassifier("vanilla", epochs=1, **TINY, batch_size=32)
+    split = ScratchCNNClassifier(**TINY, batch_size=32)
     predicted = split.fit(subtypes.images[train], subtypes.target[train]).predict(
         subtypes.images[test]
     )

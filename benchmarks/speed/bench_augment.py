@@ -1,15 +1,15 @@
 # ruff: noqa: E501  (the child programs are kept as they would be written)
 """XrayAugmenter: five separate Keras layers (up to commit 926c2fe) against the one-warp layer.
 
-    python benchmarks/speed/bench_augment.py [--backends tensorflow jax torch] [--repeat 7]
-    python benchmarks/speed/bench_augment.py --fit [--fit-repeat 2]   # the default recipe's whole fit
+    python -m benchmarks.speed.bench_augment [--backends tensorflow jax torch] [--repeat 7]
+    python -m benchmarks.speed.bench_augment --fit [--fit-repeat 2]   # the default recipe's whole fit
 
 Part 1, per backend (each in its own subprocess) and image size (128, 224 px), on a batch
 of 64 images, medians of ``--repeat`` interleaved timings after a warm-up:
 
 - ``separate``: the former ``build_layers``: RandomRotation, RandomTranslation, RandomZoom,
   RandomBrightness and RandomContrast of ``XrayAugmenter()``, called in turn;
-- ``fused``: today's single :class:`skxray.models._augment.AffineAugmentation`;
+- ``fused``: today's single ``AffineAugmentation`` layer (``XrayAugmenter().build_layers()``);
 - ``step``: one ``train_on_batch`` of the optimized CNN with the fused layer in front, and
   augmentation's share of that step (``fused / step``).
 
@@ -31,7 +31,8 @@ import sys
 import time
 from pathlib import Path
 
-BENCHMARKS = Path(__file__).resolve().parents[1]  # _common.py, results/
+BENCHMARKS = Path(__file__).resolve().parents[1]  # results/
+ROOT = BENCHMARKS.parent  # the children run here, to import benchmarks._common
 
 SEPARATE = r'''
 import keras, math
@@ -111,8 +112,7 @@ FIT = (
     SEPARATE
     + r"""
 import json, sys, time
-sys.path.insert(0, sys.argv[2])
-from _common import train_subset
+from benchmarks._common import train_subset
 from skxray import XrayAugmenter, recommended_classifier
 if sys.argv[1] == "separate":
     XrayAugmenter.build_layers = separate_layers
@@ -127,7 +127,7 @@ print(json.dumps({"arm": sys.argv[1], "seconds": round(time.perf_counter() - sta
 def child(code, *args, backend="tensorflow"):
     env = {**os.environ, "KERAS_BACKEND": backend, "TF_CPP_MIN_LOG_LEVEL": "3"}
     done = subprocess.run([sys.executable, "-c", code, *map(str, args)], capture_output=True,
-                          text=True, env=env)  # fmt: skip
+                          text=True, env=env, cwd=ROOT)  # fmt: skip
     if done.returncode:
         return None, done.stderr.strip().splitlines()[-1] if done.stderr.strip() else "failed"
     return json.loads(done.stdout.strip().splitlines()[-1]), None
@@ -149,13 +149,13 @@ def main():
         runs = {"separate": [], "fused": []}
         for _ in range(args.fit_repeat):
             for arm in runs:
-                row, error = child(FIT, arm, BENCHMARKS)
+                row, error = child(FIT, arm)
                 if error:
                     sys.exit(f"{arm}: {error}")
                 runs[arm].append(row["seconds"])
                 print(arm, row["seconds"], "s", flush=True)
         med = {arm: statistics.median(v) for arm, v in runs.items()}
-        result = {**meta, "command": "python benchmarks/speed/bench_augment.py --fit", "runs": runs,
+        result = {**meta, "command": "python -m benchmarks.speed.bench_augment --fit", "runs": runs,
                   "median_s": med, "speed-up": round(med["separate"] / med["fused"], 2)}  # fmt: skip
         (out / "fit.json").write_text(json.dumps(result, indent=1) + "\n")
         print(f"default fit: separate {med['separate']} s, fused {med['fused']} s, "
@@ -171,7 +171,7 @@ def main():
         rows += result
         for row in result:
             print(json.dumps(row), flush=True)
-    result = {**meta, "command": "python benchmarks/speed/bench_augment.py", "rows": rows,
+    result = {**meta, "command": "python -m benchmarks.speed.bench_augment", "rows": rows,
               "skipped": skipped}  # fmt: skip
     (out / "layers.json").write_text(json.dumps(result, indent=1) + "\n")
 

@@ -1,6 +1,6 @@
 """Heatmap cost vs a plain predict_proba, on the same batch, measured side by side.
 
-    python benchmarks/speed/bench_cam.py [--n 64] [--size 128] [--repeat 7]
+    python -m benchmarks.speed.bench_cam [--n 64] [--size 128] [--repeat 7]
 
 For ScratchCNNClassifier("optimized") and InceptionTransferClassifier (random weights,
 input_size 150, feature cache off so that predict_proba really runs the base), each

@@ -1,6 +1,6 @@
 """One grid search, locally and on a Dask LocalCluster of 1 and 2 workers, side by side.
 
-    python benchmarks/speed/bench_dask.py [--n 400] [--size 64] [--epochs 3] [--out FILE]
+    python -m benchmarks.speed.bench_dask [--n 400] [--size 64] [--epochs 3] [--out FILE]
 
 Results: ``--out`` (JSON, by default ``benchmarks/results/bench_dask/bench_dask.json``), the
 table as ``bench_dask.csv`` beside it (included by docs/scaling.rst) and in
@@ -32,19 +32,18 @@ import csv
 import json
 import os
 import platform
-import sys
 import time
 from datetime import date
 from pathlib import Path
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # benchmarks/: _common, _protocol
 
 import joblib
 import numpy as np
-from _common import RESULTS, SHARED, load_train, write_between_markers
 from sklearn.base import clone
 from sklearn.model_selection import GridSearchCV
+
+from benchmarks._common import RESULTS, SHARED, load_train, write_between_markers
 
 SCORES = ("roc_auc", "neg_log_loss")
 
@@ -157,7 +156,7 @@ def main():
         "date": date.today().isoformat(),
         "machine": f"{platform.machine()}, {os.cpu_count()} CPU cores, TensorFlow backend",
         "versions": {"tensorflow": tf.__version__, "dask": dask.__version__},
-        "command": "python benchmarks/speed/bench_dask.py "
+        "command": "python -m benchmarks.speed.bench_dask "
         f"--n {args.n} --size {args.size} --epochs {args.epochs}",
         "data": f"{source} at {args.size} px",
         "search": "4 candidates x 2 folds, ROC-AUC and log loss, refit=False",

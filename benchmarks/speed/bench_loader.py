@@ -1,6 +1,6 @@
 """Load X-ray folders into (n, 128, 128, 1): skxray vs Keras vs a plain PIL loop.
 
-    python benchmarks/speed/bench_loader.py [--repeat 5] [--n-fullres 400] [--out FILE]
+    python -m benchmarks.speed.bench_loader [--repeat 5] [--n-fullres 400] [--out FILE]
 
 Two cases, each method in its own fresh subprocess with one thread, page cache warm,
 ``--repeat`` interleaved runs, median reported:
@@ -32,6 +32,7 @@ import time
 from pathlib import Path
 
 BENCHMARKS = Path(__file__).resolve().parents[1]
+ROOT = BENCHMARKS.parent  # the children run here, to import benchmarks._common
 SHARED = Path(os.environ.get("SKXRAY_SHARED", BENCHMARKS.parents[1] / "shared"))
 TRAIN = SHARED / "data" / "chest_xray" / "train"
 FULLRES_VAL = SHARED / "data" / "chest_xray_fullres_val"
@@ -53,16 +54,19 @@ if method.startswith("keras"):
         tf.config.threading.set_inter_op_parallelism_threads(1)
     import keras
 elif method.startswith("skxray"):
-    import skxray.io._decode
+    from contextlib import nullcontext
+    from benchmarks._common import full_scale_jpeg_decoding
     from skxray import ImageDirLoader, load_image_folder
+    decoding = nullcontext()
     if method == "skxray-full-decode":
-        skxray.io._decode.REDUCED_DECODING_MARGIN = float("inf")
+        decoding = full_scale_jpeg_decoding()
         method = "skxray-1"
 base = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
 t0 = time.perf_counter()
 if method.startswith("skxray"):
     paths = load_image_folder(root).paths
-    X = ImageDirLoader(image_size=128, n_jobs=int(method.split("-")[1])).transform(paths)
+    with decoding:
+        X = ImageDirLoader(image_size=128, n_jobs=int(method.split("-")[1])).transform(paths)
 elif method == "pil":
     files = sorted(p for d in sorted(os.listdir(root)) for p in
                    (os.path.join(root, d, f) for f in sorted(os.listdir(os.path.join(root, d)))))
@@ -84,7 +88,11 @@ print(json.dumps({"method": method, "seconds": elapsed, "n": len(X),
 
 def run(method, root):
     out = subprocess.run(
-        [sys.executable, "-c", CHILD, method, str(root)], check=True, capture_output=True, text=True
+        [sys.executable, "-c", CHILD, method, str(root)],
+        check=True,
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
     )
     return json.loads(out.stdout.strip().splitlines()[-1])
 
@@ -136,7 +144,7 @@ def quality(folders):
     """Mean absolute difference, reduced vs full decoding, per folder: mean and max."""
     import numpy as np
 
-    import skxray.io._decode as decode
+    from benchmarks._common import full_scale_jpeg_decoding
     from skxray import decode_image
 
     out = {}
@@ -146,11 +154,8 @@ def quality(folders):
             mads = []
             for path in files:
                 reduced = decode_image(path, size)
-                margin, decode.REDUCED_DECODING_MARGIN = decode.REDUCED_DECODING_MARGIN, np.inf
-                try:
+                with full_scale_jpeg_decoding():
                     full = decode_image(path, size)
-                finally:
-                    decode.REDUCED_DECODING_MARGIN = margin
                 mads.append(float(np.abs(reduced - full).mean()))
             out[f"{name}, {size} px"] = {
                 "n": len(files),
@@ -184,7 +189,7 @@ def main():
         "--out", default=str(BENCHMARKS / "results" / "bench_loader" / "bench_loader.json")
     )
     args = parser.parse_args()
-    command = "python benchmarks/speed/bench_loader.py " + " ".join(sys.argv[1:])
+    command = "python -m benchmarks.speed.bench_loader " + " ".join(sys.argv[1:])
     result = {
         "date": time.strftime("%Y-%m-%d"),
         "machine": f"{platform.machine()}, {os.cpu_count()} CPU cores, one thread per method",

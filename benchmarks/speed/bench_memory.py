@@ -1,6 +1,6 @@
 """Resident memory over many fits in one process, as GridSearchCV runs them (issue 23).
 
-    python benchmarks/speed/bench_memory.py [--fits 50] [--out FILE]
+    python -m benchmarks.speed.bench_memory [--fits 50] [--out FILE]
 
 Each case runs in a fresh subprocess: ``--fits`` times clone, fit, predict_proba, drop
 and ``gc.collect()``, on 200 synthetic 64 px X-rays (``make_synthetic_xrays``, seed 0),
@@ -12,7 +12,7 @@ fits load libraries). Cases:
 - ``inception``: ``InceptionTransferClassifier(weights=None, input_size=75)``, bottleneck,
   1 epoch;
 - ``pipeline``: the default recipe (``recommended_classifier()``), 1 epoch;
-- ``scratch, traces kept``: ``scratch`` with ``skxray.models._tf_memory.release_traced_gradients``
+- ``scratch, traces kept``: ``scratch`` with ``release_traced_gradients``
   replaced by a no-op, i.e. the behaviour before the fix, side by side.
 
 It also counts TensorFlow's "triggered tf.function retracing" warnings. Target: at most
@@ -29,19 +29,20 @@ import time
 from pathlib import Path
 
 BENCHMARKS = Path(__file__).resolve().parents[1]
+ROOT = BENCHMARKS.parent  # the children run here, to import benchmarks._common
 
 CHILD = r"""
 import gc, io, json, logging, os, sys
 os.environ["TF_CPP_MIN_LOG_LEVEL"] = "3"
 import numpy as np, psutil
 from sklearn.base import clone
-import skxray, skxray.models._base
+from benchmarks._common import keep_traced_gradients
 from skxray import InceptionTransferClassifier, ScratchCNNClassifier, recommended_classifier
 from skxray.datasets import make_synthetic_xrays
 
 case, fits = sys.argv[1], int(sys.argv[2])
 if case == "scratch-kept":
-    skxray.models._base.release_traced_gradients = lambda model: 0
+    keep_traced_gradients()
 log = io.StringIO()
 logging.getLogger("tensorflow").addHandler(logging.StreamHandler(log))
 data = make_synthetic_xrays(200, 64, random_state=0)
@@ -89,7 +90,7 @@ def main():
         fits = args.kept_fits if case == "scratch-kept" else args.fits
         start = time.perf_counter()
         done = subprocess.run([sys.executable, "-c", CHILD, case, str(fits)], capture_output=True,
-                              text=True, check=True)  # fmt: skip
+                              text=True, check=True, cwd=ROOT)  # fmt: skip
         row = json.loads(done.stdout.strip().splitlines()[-1])
         row["seconds"] = round(time.perf_counter() - start, 1)
         rows.append(row)
@@ -100,7 +101,7 @@ def main():
     out.parent.mkdir(parents=True, exist_ok=True)
     meta = {"date": time.strftime("%Y-%m-%d"),
             "machine": f"{platform.machine()}, {os.cpu_count()} cores",
-            "command": "python benchmarks/speed/bench_memory.py"}  # fmt: skip
+            "command": "python -m benchmarks.speed.bench_memory"}  # fmt: skip
     out.write_text(json.dumps({**meta, "rows": rows}, indent=1) + "\n")
     print(f"wrote {out}")
 

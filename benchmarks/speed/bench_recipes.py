@@ -1,6 +1,6 @@
 """Fit time and peak memory of every recipe of ``RECIPES`` on all 5216 train images.
 
-    python benchmarks/speed/bench_recipes.py [--recipes NAME,NAME] [--out FILE]
+    python -m benchmarks.speed.bench_recipes [--recipes NAME,NAME] [--out FILE]
 
 Each recipe is fitted as a user would fit it, ``recommended_classifier(name,
 paths=True).fit(paths, y)`` on the public train split, in a fresh Python process of its
@@ -25,9 +25,8 @@ import time
 from pathlib import Path
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # benchmarks/: _common
 
-from _common import RESULTS, SHARED, WEIGHTS, machine
+from benchmarks._common import RESULTS, ROOT, SHARED, WEIGHTS, machine
 
 
 def _one(name):
@@ -51,7 +50,7 @@ def _ensure_weights():
 
 
 def main():
-    from skxray.models._recipe import RECIPES
+    from skxray import RECIPES
 
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--recipes", default="", help="comma-separated names (default: all)")
@@ -72,7 +71,10 @@ def main():
             _ensure_weights()
         print(f"{name} ...", flush=True)
         child = subprocess.run(
-            [sys.executable, __file__, "--one", name], capture_output=True, text=True
+            [sys.executable, "-m", __spec__.name, "--one", name],
+            capture_output=True,
+            text=True,
+            cwd=ROOT,
         )
         if child.returncode:
             sys.exit(f"{name} failed:\n{child.stderr[-3000:]}")
@@ -80,7 +82,7 @@ def main():
         result.update(
             date=time.strftime("%Y-%m-%d"),
             machine=machine(),
-            command="python benchmarks/speed/bench_recipes.py --recipes " + name,
+            command="python -m benchmarks.speed.bench_recipes --recipes " + name,
         )
         saved[name] = result
         out.write_text(json.dumps(saved, indent=1) + "\n")

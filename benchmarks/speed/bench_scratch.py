@@ -1,6 +1,6 @@
 """ScratchCNNClassifier.fit vs the same Keras model with model.fit; RSS over repeated fits.
 
-    python benchmarks/speed/bench_scratch.py [--n 1000] [--size 128] [--epochs 3] [--repeat 3]
+    python -m benchmarks.speed.bench_scratch [--n 1000] [--size 128] [--epochs 3] [--repeat 3]
 
 Part 1 times, interleaved and side by side, on the same arrays with the same
 epochs and batch size: (a) ``ScratchCNNClassifier("optimized").fit`` and (b)

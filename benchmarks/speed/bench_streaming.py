@@ -1,6 +1,6 @@
 """Training from file paths: the decoded array in memory vs streamed batch by batch.
 
-    python benchmarks/speed/bench_streaming.py [--repeat 1] [--epochs 2] [--out FILE]
+    python -m benchmarks.speed.bench_streaming [--repeat 1] [--epochs 2] [--out FILE]
 
 Fits ``recommended_classifier(paths=True, n_seeds=1)`` (one network of the default:
 ImageDirLoader at 128 px, HistogramEqualizer, the augmented optimized CNN) on the 5216
@@ -23,14 +23,14 @@ import sys
 import time
 from pathlib import Path
 
-BENCHMARKS = Path(__file__).resolve().parents[1]  # _common.py, results/
+BENCHMARKS = Path(__file__).resolve().parents[1]  # results/
+ROOT = BENCHMARKS.parent  # the children run here, to import benchmarks._common
 
 CHILD = r"""
 import json, os, resource, sys, time
 os.environ["TF_CPP_MIN_LOG_LEVEL"] = "3"
-sys.path.insert(0, sys.argv[4])
 import keras, numpy as np
-from _common import train_subset
+from benchmarks._common import train_subset
 from skxray import recommended_classifier
 copies, stream, epochs = int(sys.argv[1]), sys.argv[2] == "1", int(sys.argv[3])
 paths, y, _ = train_subset()
@@ -56,7 +56,8 @@ print(json.dumps({"n": len(paths), "stream": stream, "fit_s": total, "epoch_s": 
 
 def run(copies, stream, epochs):
     out = subprocess.run(
-        [sys.executable, "-c", CHILD, str(copies), str(int(stream)), str(epochs), str(BENCHMARKS)],
+        [sys.executable, "-c", CHILD, str(copies), str(int(stream)), str(epochs)],
+        cwd=ROOT,
         check=True,
         capture_output=True,
         text=True,
@@ -104,7 +105,7 @@ def main():
     result = {
         "date": time.strftime("%Y-%m-%d"),
         "machine": f"{platform.machine()}, {os.cpu_count()} CPU cores, TensorFlow backend",
-        "command": ("python benchmarks/speed/bench_streaming.py " + " ".join(sys.argv[1:])).strip(),
+        "command": ("python -m benchmarks.speed.bench_streaming " + " ".join(sys.argv[1:])).strip(),
         "rows": rows,
         "summary": summary,
     }

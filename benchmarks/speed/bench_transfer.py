@@ -1,7 +1,7 @@
 """InceptionTransferClassifier on real X-rays: the feature cache, and grouped CV of both modes.
 
-    python benchmarks/speed/bench_transfer.py cache [--n 300] [--size 150]
-    python benchmarks/speed/bench_transfer.py cv [--n 1000] [--size 150] [--folds 5]
+    python -m benchmarks.speed.bench_transfer cache [--n 300] [--size 150]
+    python -m benchmarks.speed.bench_transfer cv [--n 1000] [--size 150] [--folds 5]
 
 Uses the stand-in pretrained weights built by ``../shared/weights/build_standin.py``
 (``$SKXRAY_STANDIN_WEIGHTS`` or its default path) and images from
@@ -15,20 +15,16 @@ prints F1, ROC-AUC, sensitivity, specificity and fit time, mean +- std over fold
 
 import argparse
 import os
-import sys
 import time
-from pathlib import Path
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # benchmarks/: _common, _protocol
 
 import numpy as np
-from _common import WEIGHTS, load_train
-from _protocol import grouped_folds
 from sklearn.model_selection import GridSearchCV
 
+from benchmarks._common import INCEPTION_HEAD, WEIGHTS, load_train
+from benchmarks._protocol import grouped_folds
 from skxray import FEATURE_CACHE, InceptionTransferClassifier, binary_scores
-from skxray.models._recipe import INCEPTION_HEAD
 
 HEAD = {**INCEPTION_HEAD, "class_weight": "balanced"}
 

@@ -1,6 +1,6 @@
 """The default recipe on all 5216 train images: fit time, peak memory, shortcut audit, heatmaps.
 
-    python benchmarks/speed/default_fit.py [--preset NAME] [--out FILE]
+    python -m benchmarks.speed.default_fit [--preset NAME] [--out FILE]
 
 1. Fits ``recommended_classifier(preset, paths=True)`` on every train image, in this process,
    and records the wall time and the peak resident memory (``ru_maxrss``): the budget of
@@ -23,17 +23,15 @@ import argparse
 import json
 import os
 import resource
-import sys
 import time
 from pathlib import Path
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # benchmarks/: _common, _protocol
 
 import numpy as np
-from _common import RESULTS, SHARED, train_subset
 from sklearn.pipeline import make_pipeline
 
+from benchmarks._common import DEFAULT_RECIPE, RESULTS, SHARED, train_subset
 from skxray import (
     HistogramEqualizer,
     ImageDirLoader,
@@ -44,7 +42,6 @@ from skxray import (
     region_masks,
     shortcut_audit,
 )
-from skxray.models._recipe import DEFAULT_RECIPE
 
 
 def previous_default():

@@ -1,14 +1,14 @@
 """Why the batch-normalised candidates collapsed: Keras' moving averages against statistics
 recomputed from the final weights (issue 21).
 
-    python benchmarks/studies/bn_statistics.py [--n 2400] [--seeds 0,1]
+    python -m benchmarks.studies.bn_statistics [--n 2400] [--seeds 0,1]
 
 ``ScratchCNNClassifier("bn-cnn")`` is trained as round 2's candidates were (histogram
 equalisation, 10 epochs, balanced class weights, ``XrayAugmenter()``) on the training part
 of the first patient-grouped fold of a random subset of ``--n`` train images, with the
 recomputation that ``fit`` now does switched off. Its held-out ROC-AUC, sensitivity and
 specificity (threshold 0.5) are scored with Keras' moving averages, then again after
-:func:`skxray.models._batchnorm.recompute_batch_norm_statistics` on the training images:
+``recompute_batch_norm_statistics`` (what ``fit`` runs) on the training images:
 same weights, only the normalisation statistics differ. Results:
 ``results/select_network/bn_statistics.json``.
 
@@ -25,11 +25,9 @@ import time
 from pathlib import Path
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # benchmarks/: _common, _protocol
 
-from _common import RESULTS, train_subset
-from _protocol import grouped_folds
-
+from benchmarks._common import RESULTS, recompute_batch_norm_statistics, train_subset
+from benchmarks._protocol import grouped_folds
 from skxray import (
     HistogramEqualizer,
     ImageDirLoader,
@@ -37,7 +35,6 @@ from skxray import (
     XrayAugmenter,
     binary_scores,
 )
-from skxray.models._batchnorm import recompute_batch_norm_statistics
 
 
 def main():
@@ -50,7 +47,7 @@ def main():
     X = HistogramEqualizer().fit_transform(ImageDirLoader(128, n_jobs=-1).transform(paths))
     train, test = grouped_folds(paths, y, groups, 3)[0]
     result = {"date": time.strftime("%Y-%m-%d"), "cpu_count": os.cpu_count(),
-              "command": " ".join(["python benchmarks/studies/bn_statistics.py", *sys.argv[1:]]),
+              "command": " ".join(["python -m benchmarks.studies.bn_statistics", *sys.argv[1:]]),
               "n_train": len(train), "n_test": len(test), "seeds": {}}  # fmt: skip
     for seed in map(int, args.seeds.split(",")):
         clf = ScratchCNNClassifier("bn-cnn", epochs=10, augmenter=XrayAugmenter(),

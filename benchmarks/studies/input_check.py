@@ -1,6 +1,6 @@
 """How often check_inputs flags what is not a chest X-ray, and what is (issue 25, defect 2).
 
-    python benchmarks/studies/input_check.py [--model pneumonia]
+    python -m benchmarks.studies.input_check [--model pneumonia]
 
 Runs :func:`skxray.check_inputs` of a shipped model (default ``pneumonia``) on files
 written to a temporary folder and read back as ``skxray predict`` reads them:
@@ -23,20 +23,18 @@ import argparse
 import json
 import os
 import platform
-import sys
 import tempfile
 import time
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 
 import matplotlib
 import numpy as np
-from _common import RESULTS, SHARED
 from PIL import Image
 from sklearn.datasets import load_sample_images
 
+from benchmarks._common import RESULTS, SHARED
 from skxray import check_inputs, load_image_folder, load_pretrained
 from skxray.datasets import load_sample_xrays
 
@@ -164,7 +162,7 @@ def main():
     out = Path(args.out)
     out.parent.mkdir(parents=True, exist_ok=True)
     meta = {"date": time.strftime("%Y-%m-%d"), "machine": f"{platform.machine()}, "
-            f"{os.cpu_count()} cores", "command": "python benchmarks/studies/input_check.py",
+            f"{os.cpu_count()} cores", "command": "python -m benchmarks.studies.input_check",
             "model": args.model}  # fmt: skip
     out.write_text(json.dumps({**meta, "sets": rows, "summary": summary}, indent=1) + "\n")
 

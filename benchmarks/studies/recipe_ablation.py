@@ -1,6 +1,6 @@
 """What helps the Inception bottleneck recipe: class weights, label smoothing, threshold, seeds.
 
-    python benchmarks/studies/recipe_ablation.py [--n 0] [--size 150] [--folds 5]
+    python -m benchmarks.studies.recipe_ablation [--n 0] [--size 150] [--folds 5]
 
 All 5216 real train images (or a random ``--n``), 5-fold StratifiedGroupKFold by patient,
 stand-in weights. Every variant reuses the in-process feature cache, so the frozen base
@@ -10,18 +10,15 @@ specificity (mean ± std over folds) and fit time per fold.
 
 import argparse
 import os
-import sys
 import time
-from pathlib import Path
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # benchmarks/: _common, _protocol
 
 import numpy as np
-from _common import INCEPTION, load_train
-from _protocol import SeedEnsemble, grouped_folds
 from sklearn.model_selection import TunedThresholdClassifierCV
 
+from benchmarks._common import INCEPTION, load_train
+from benchmarks._protocol import SeedEnsemble, grouped_folds
 from skxray import InceptionTransferClassifier, binary_scores
 
 

@@ -1,6 +1,6 @@
 """Which recipe changes survive a scanner-like shift: grouped CV, clean and shifted validation.
 
-    python benchmarks/studies/recipe_shift.py [--n 1200] [--folds 5] [--out FILE]
+    python -m benchmarks.studies.recipe_shift [--n 1200] [--folds 5] [--out FILE]
 
 The public test split is known to differ from train (models over-call pneumonia on
 its normal images), and it is held out. This script asks which changes to the Inception
@@ -28,20 +28,18 @@ the three shifts) and writes every fold and shift score to ``--out`` (by default
 import argparse
 import json
 import os
-import sys
 import time
 from pathlib import Path
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # benchmarks/: _common, _protocol
 
 import cv2
 import numpy as np
-from _common import INCEPTION, RESULTS, load_train, print_markdown, shift_rows
-from _protocol import SHIFTS, SeedEnsemble, grouped_folds
 from sklearn.calibration import CalibratedClassifierCV
 from sklearn.metrics import brier_score_loss
 
+from benchmarks._common import INCEPTION, RESULTS, load_train, print_markdown, shift_rows
+from benchmarks._protocol import SHIFTS, SeedEnsemble, grouped_folds
 from skxray import InceptionTransferClassifier, XrayAugmenter, binary_scores
 
 

@@ -1,6 +1,6 @@
 """Tables of the recipe studies, from their JSON results: CSV for the docs, Markdown here.
 
-    python benchmarks/studies/recipe_tables.py
+    python -m benchmarks.studies.recipe_tables
 
 Reads ``recipe_shift.json`` (``recipe_shift.py``) and ``recommended_cnn.json`` /
 ``recommended_inception.json`` (the retired ``recommended.py``) in ``benchmarks/results/<study>/``;
@@ -12,13 +12,16 @@ Markdown and puts them into ``README.md`` between its ``<!-- recipe_shift -->`` 
 import argparse
 import csv
 import json
-import sys
-from pathlib import Path
-
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # benchmarks/: _common, _protocol
 
 import numpy as np
-from _common import RESULTS, print_markdown, shift_names, shift_rows, write_between_markers
+
+from benchmarks._common import (
+    RESULTS,
+    print_markdown,
+    shift_names,
+    shift_rows,
+    write_between_markers,
+)
 
 
 def recommended_rows(results):

@@ -1,8 +1,8 @@
 """Round 2 of the recipe selection: modern from-scratch networks (issue 21).
 
-    python benchmarks/studies/select_network.py [--candidates n0,n1] [--n 0] [--report]
-    python benchmarks/studies/select_network.py --target subtype [--candidates n0,n1]
-    python benchmarks/studies/select_network.py --seed-spread n0
+    python -m benchmarks.studies.select_network [--candidates n0,n1] [--n 0] [--report]
+    python -m benchmarks.studies.select_network --target subtype [--candidates n0,n1]
+    python -m benchmarks.studies.select_network --seed-spread n0
 
 The protocol of ``select_recipe.py`` (patient-grouped 3-fold CV, seeds 1 and 2 on fold 0,
 7 geometric and exposure shifts, calibration, shortcut audit, test-time augmentation), run
@@ -57,19 +57,17 @@ import argparse
 import csv
 import json
 import os
-import sys
 import time
 from pathlib import Path
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # benchmarks/: _common, _protocol
 
-import _protocol
 import numpy as np
-from _common import RESULTS, SHARED, train_subset
-from _protocol import BUDGET_S, grouped_folds, report_rows, run_candidate
 from sklearn.pipeline import make_pipeline
 
+from benchmarks import _protocol
+from benchmarks._common import RESULTS, SHARED, evaluate_multiclass_scores, train_subset
+from benchmarks._protocol import BUDGET_S, grouped_folds, report_rows, run_candidate
 from skxray import (
     HistogramEqualizer,
     ImageDirLoader,
@@ -77,7 +75,6 @@ from skxray import (
     XrayAugmenter,
     load_image_folder,
 )
-from skxray.evaluation._multiclass import evaluate_multiclass_scores
 
 RULE = __doc__.split("THE RULE OF ROUND 2")[1].split("The candidates were chosen")[0]
 

@@ -1,6 +1,6 @@
 """Recipe selection that can fail: grouped CV, seeds, shortcut audit, shifts, calibration.
 
-    python benchmarks/studies/select_recipe.py [--candidates a,b] [--n 0] [--out FILE]
+    python -m benchmarks.studies.select_recipe [--candidates a,b] [--n 0] [--out FILE]
 
 Every candidate is a Pipeline on image arrays. For each one:
 
@@ -47,15 +47,15 @@ import argparse
 import csv
 import json
 import os
-import sys
 import time
 from pathlib import Path
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # benchmarks/: _common, _protocol
 
-from _common import RESULTS, SHARED, train_subset, write_between_markers
-from _protocol import (
+from sklearn.pipeline import make_pipeline
+
+from benchmarks._common import RESULTS, SHARED, train_subset, write_between_markers
+from benchmarks._protocol import (
     ALL_SHIFTS,
     TTA_SHIFT,
     apply_rule,
@@ -66,8 +66,6 @@ from _protocol import (
     score_sets,
     worst,
 )
-from sklearn.pipeline import make_pipeline
-
 from skxray import (
     BorderCrop,
     HistogramEqualizer,

@@ -1,8 +1,8 @@
 """Round 3 of the selection protocol: pretrained and diverse candidates, halved and resumable.
 
-    python benchmarks/studies/select_round3.py            # run (or resume) the round
-    python benchmarks/studies/select_round3.py --report   # tables from the saved fits only
-    python benchmarks/studies/select_round3.py --rung 0   # stop after the screening
+    python -m benchmarks.studies.select_round3            # run (or resume) the round
+    python -m benchmarks.studies.select_round3 --rung 0   # stop after the screening
+    python -m benchmarks.studies.select_round3 --smoke    # 400 images, 1 epoch, in /tmp
 
 THE RULE OF ROUND 3, written down on 2026-12-07 before any candidate was run (issue 30):
 
@@ -69,19 +69,17 @@ import csv
 import json
 import math
 import os
-import sys
 import time
 from pathlib import Path
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # benchmarks/: _common, _protocol
 
 import numpy as np
-from _common import RESULTS, SHARED, machine, train_subset
-from _protocol import ALL_SHIFTS, grouped_folds
 from sklearn.metrics import roc_auc_score, roc_curve
 from sklearn.pipeline import make_pipeline
 
+from benchmarks._common import RESULTS, SHARED, machine, train_subset
+from benchmarks._protocol import ALL_SHIFTS, grouped_folds
 from skxray import (
     FEATURE_CACHE,
     HistogramEqualizer,

@@ -1,7 +1,7 @@
 """The 2018 report's Table 5, re-run honestly with patient-grouped cross-validation.
 
-    python benchmarks/studies/table5.py run [--models all] [--size 96] [--epochs 5] [--folds 5]
-    python benchmarks/studies/table5.py report   # (run ends with it too)
+    python -m benchmarks.studies.table5 run [--models all] [--size 96] [--epochs 5] [--folds 5]
+    python -m benchmarks.studies.table5 report   # (run ends with it too)
 
 ``run`` evaluates each model with ``StratifiedGroupKFold`` (groups = patients from the
 file names, so no patient is in both training and validation) on
@@ -28,16 +28,15 @@ import inspect
 import json
 import os
 import platform
-import sys
 import time
 from pathlib import Path
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # benchmarks/: _common, _protocol
 
 import numpy as np
-from _common import INCEPTION, RESULTS, train_subset, write_between_markers
-from _protocol import grouped_folds
+
+from benchmarks._common import INCEPTION, RESULTS, train_subset, write_between_markers
+from benchmarks._protocol import grouped_folds
 
 OUT = RESULTS / "table5"  # the tables, the plot and the test-split figures
 MODEL_RESULTS = OUT / "models"  # one JSON file per model run

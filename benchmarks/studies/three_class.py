@@ -1,6 +1,6 @@
 """Three classes (NORMAL, BACTERIA, VIRUS): patient-grouped 5-fold CV on the 5216 train images.
 
-    python benchmarks/studies/three_class.py [--folds 5] [--epochs 10] [--out FILE]
+    python -m benchmarks.studies.three_class [--folds 5] [--epochs 10] [--out FILE]
 
 Labels come from ``load_image_folder(train, target="subtype")``: the NORMAL folder, and the
 subtype in each pneumonia file name. Each fold fits the default recipe
@@ -25,23 +25,24 @@ import json
 import os
 import platform
 import resource
-import sys
 import time
 from datetime import date
 from pathlib import Path
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # benchmarks/: _common, _protocol
 
 import numpy as np
-from _common import RESULTS, SHARED, write_between_markers
-from _protocol import grouped_folds
 from sklearn.metrics import f1_score
 
-from skxray import ImageDirLoader, load_image_folder, recommended_classifier
-from skxray.evaluation._multiclass import evaluate_multiclass_scores
-from skxray.evaluation._scores import binary_scores
-from skxray.utils._estimators import members
+from benchmarks._common import (
+    RESULTS,
+    SHARED,
+    evaluate_multiclass_scores,
+    members,
+    write_between_markers,
+)
+from benchmarks._protocol import grouped_folds
+from skxray import ImageDirLoader, binary_scores, load_image_folder, recommended_classifier
 
 
 def main():
@@ -92,7 +93,7 @@ def main():
     result = {
         "date": date.today().isoformat(),
         "machine": f"{platform.machine()}, {os.cpu_count()} CPU cores, TensorFlow backend",
-        "command": "python benchmarks/studies/three_class.py "
+        "command": "python -m benchmarks.studies.three_class "
         + " ".join(f"--{k} {v}" for k, v in (("folds", args.folds), ("epochs", args.epochs))),
         "recipe": "recommended_classifier() (default preset), 3 classes",
         "n_images": int(len(images)),

@@ -52,7 +52,7 @@ def predict(args):
     names, positive, threshold, images, paths, problems, rest = model_and_images(args, args.inputs)
     progress(args, f"predicting {plural(len(paths), 'image')}...")
     proba = rest.predict_proba(images)
-    from ..models._input_check import check_inputs
+    from ..evaluation._input_check import check_inputs
 
     warnings = check_inputs(rest, images, paths=paths).reasons
     if positive is None:  # three classes or more: the most probable

@@ -120,7 +120,7 @@ def explain(args):
             "gradcam or gradcam++"
         ) from exc
     all_proba = rest.predict_proba(images)
-    from ..models._input_check import check_inputs
+    from ..evaluation._input_check import check_inputs
 
     warnings = check_inputs(rest, images, paths=paths).reasons  # as predict's warning column
     if multiclass:

@@ -234,8 +234,6 @@ def decode_for(model, model_path, paths, args, skip_bad=False):
     ``ImageDirLoader`` (or the whole model, which then decodes at its ``image_shape_``), so
     ``rest.predict_proba(images)`` is the model's prediction for ``kept_paths``.
     """
-    import warnings
-
     import numpy as np
 
     from ..io._folders import ImageDirLoader, _decode_many
@@ -249,22 +247,17 @@ def decode_for(model, model_path, paths, args, skip_bad=False):
         color_mode = "rgb" if channels == 3 else "grayscale"
         loader, rest = ImageDirLoader((height, width), color_mode=color_mode), model
     progress(args, f"decoding {plural(len(paths), 'image')}...")
-    size = check_image_size(loader.image_size, "image_size", "ImageDirLoader")
-    problems = []
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", UserWarning)  # skipped files are returned instead
-        images, ok = _decode_many(
-            np.asarray(paths, dtype=str),
-            size,
-            loader.color_mode,
-            loader.resize,
-            loader.interpolation,
-            np.dtype(loader.dtype),
-            "skip" if skip_bad else "raise",
-            problems,
-            -1,
-            verbose=not args.quiet,
-        )
+    images, ok, problems = _decode_many(
+        np.asarray(paths, dtype=str),
+        size=check_image_size(loader.image_size, "image_size", "ImageDirLoader"),
+        color_mode=loader.color_mode,
+        resize=loader.resize,
+        interpolation=loader.interpolation,
+        dtype=np.dtype(loader.dtype),
+        on_error="collect" if skip_bad else "raise",  # skipped files are returned, not warned
+        n_jobs=-1,
+        verbose=not args.quiet,
+    )
     if not ok.any():
         raise CommandError(f"none of the {len(paths)} images could be read: {problems[0]}")
     kept = [p for p, good in zip(paths, ok, strict=True) if good]

@@ -4,7 +4,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from ..utils._param_validation import integer, invalid, real, validate_params
+from ..utils._param_validation import integer, invalid, real, validates
 from ._bootstrap import bootstrap_intervals
 from ._multiclass import evaluate_multiclass_scores
 from ._scores import REPORTED_SCORES, _check_binary, binary_scores, probability_score
@@ -166,6 +166,17 @@ class EvaluationReport:
         return self
 
 
+_EVALUATE_CONSTRAINTS = {
+    "threshold": [real()],
+    "n_bootstrap": [integer(1, None, closed="left")],
+    "confidence": [real(0, 1, closed="neither")],
+    "random_state": ["random_state"],
+    "plot": ["boolean"],
+    "target_names": [None, "array-like"],
+}
+
+
+@validates(_EVALUATE_CONSTRAINTS)
 def evaluate(
     estimator,
     X,
@@ -253,29 +264,9 @@ def evaluate(
     )
 
 
-_EVALUATE_CONSTRAINTS = {
-    "threshold": [real()],
-    "n_bootstrap": [integer(1, None, closed="left")],
-    "confidence": [real(0, 1, closed="neither")],
-    "random_state": ["random_state"],
-    "plot": ["boolean"],
-    "target_names": [None, "array-like"],
-}
-
-
 def _evaluate_multiclass(
     estimator, proba, y, threshold, n_bootstrap, confidence, random_state, plot, target_names
 ):
-
-    params = dict(
-        threshold=threshold,
-        n_bootstrap=n_bootstrap,
-        confidence=confidence,
-        random_state=random_state,
-        plot=plot,
-        target_names=target_names,
-    )
-    validate_params(_EVALUATE_CONSTRAINTS, params, "evaluate")
     classes = np.asarray(estimator.classes_)
     if threshold != 0.5:
         invalid(
@@ -308,6 +299,7 @@ def _check_target_names(target_names):
     return names
 
 
+@validates(_EVALUATE_CONSTRAINTS, caller="evaluate")
 def evaluate_scores(
     y_true,
     y_score,
@@ -361,15 +353,6 @@ def evaluate_scores(
     >>> round(r.scores["sensitivity"], 3), r.confusion_matrix.tolist()
     (0.667, [[1, 1], [1, 2]])
     """
-    params = dict(
-        threshold=threshold,
-        n_bootstrap=n_bootstrap,
-        confidence=confidence,
-        random_state=random_state,
-        plot=plot,
-        target_names=target_names,
-    )
-    validate_params(_EVALUATE_CONSTRAINTS, params, "evaluate")
     target_names = _check_target_names(target_names)
     y_true, y_score = _check_binary(y_true, y_score)
 

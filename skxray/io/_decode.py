@@ -229,6 +229,12 @@ def decode_image(
         "decode_image",
     )
     size = None if image_size is None else check_image_size(image_size, caller="decode_image")
+    return _decode_image(path, size, color_mode, resize, interpolation)
+
+
+def _decode_image(path, size, color_mode, resize, interpolation):
+    """:func:`decode_image` with parameters already checked: ``size`` is ``None`` or
+    ``(height, width)``. Loaders check theirs once a call, then decode each file with this."""
     channels = _COLOR_MODES[color_mode]
     path = os.fspath(path)
     try:

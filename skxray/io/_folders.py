@@ -16,7 +16,7 @@ from ..utils._param_validation import (
     validate_params,
 )
 from ..utils._progress import Progress
-from ._decode import _COLOR_MODES, _IMAGE_CONSTRAINTS, decode_image
+from ._decode import _COLOR_MODES, _IMAGE_CONSTRAINTS, _decode_image
 from ._files import ImageLoadError, _report, list_image_files
 from ._labels import POSITIVE_CLASS, SUBTYPE_NAMES, _patient_group, _subtype_labels
 
@@ -167,9 +167,10 @@ def load_image_folder(
     images = None
     if decode:
         size = check_image_size(image_size, "image_size", "load_image_folder")
-        images, ok = _decode_many(
-            paths, size, color_mode, "stretch", "area", np.float32, on_error, skipped, n_jobs
+        images, ok, problems = _decode_many(
+            paths, size=size, color_mode=color_mode, on_error=on_error, n_jobs=n_jobs
         )
+        skipped += problems
         paths, labels = paths[ok], labels[ok]
         images = images[ok] if not ok.all() else images
     bunch = Bunch(
@@ -186,12 +187,34 @@ def load_image_folder(
 
 
 def _decode_many(
-    paths, size, color_mode, resize, interpolation, dtype, on_error, skipped, n_jobs, verbose=0
+    paths,
+    *,
+    size,
+    color_mode="grayscale",
+    resize="stretch",
+    interpolation="area",
+    dtype=np.float32,
+    on_error="raise",
+    n_jobs=None,
+    verbose=0,
 ):
-    """Decode ``paths`` into one preallocated ``size`` array; return it and a mask of successes.
+    """Decode ``paths`` into one preallocated array of ``size`` images.
 
-    The parameters are valid: ``size`` is ``(height, width)``. ``verbose`` reports the
-    images decoded so far on stdout (:class:`~skxray.utils._progress.Progress`).
+    The parameters are checked by the caller, once: ``size`` is ``(height, width)``, the
+    others are values that :func:`decode_image` accepts; each file is decoded without
+    checking them again. A bad file raises its :class:`ImageLoadError` (``on_error="raise"``,
+    the first bad file in ``paths`` order), or is left out with a warning (``"skip"``) or
+    without one (``"collect"``: the caller reports it). ``verbose`` reports the images
+    decoded so far on stdout (:class:`~skxray.utils._progress.Progress`).
+
+    Returns
+    -------
+    images : ndarray of shape (len(paths), height, width, channels), dtype ``dtype``
+        The rows of bad files are undefined.
+    ok : ndarray of bool of shape (len(paths),)
+        Which files were decoded.
+    problems : list of str
+        One message per bad file, in ``paths`` order.
     """
     height, width = size
     channels = _COLOR_MODES[color_mode]
@@ -202,13 +225,7 @@ def _decode_many(
     def work(indices):
         for i in indices:
             try:
-                image = decode_image(
-                    paths[i],
-                    (height, width),
-                    color_mode=color_mode,
-                    resize=resize,
-                    interpolation=interpolation,
-                )
+                image = _decode_image(paths[i], (height, width), color_mode, resize, interpolation)
             except ImageLoadError as exc:
                 errors[i] = str(exc)
                 continue
@@ -232,10 +249,11 @@ def _decode_many(
             Parallel(n_jobs=n_workers, prefer="threads")(
                 delayed(work_and_report)(c) for c in chunks
             )
+    problems = []
     for i in sorted(errors):
         ok[i] = False
-        _report(errors[i], on_error, skipped)
-    return out, ok
+        _report(errors[i], on_error, problems)
+    return out, ok, problems
 
 
 def _dtype_name(dtype):
@@ -409,16 +427,14 @@ class ImageDirLoader(ParamsValidated, TransformerMixin, BaseEstimator):
 
     def _decode(self, paths, n_jobs, verbose=0):
         """Decode ``paths`` (checked) with this loader's settings; raise on a bad file."""
-        images, _ = _decode_many(
+        images, _, _ = _decode_many(
             paths,
-            check_image_size(self.image_size, "image_size", type(self).__name__),
-            self.color_mode,
-            self.resize,
-            self.interpolation,
-            np.dtype(self.dtype),
-            "raise",
-            [],
-            n_jobs,
+            size=check_image_size(self.image_size, "image_size", type(self).__name__),
+            color_mode=self.color_mode,
+            resize=self.resize,
+            interpolation=self.interpolation,
+            dtype=np.dtype(self.dtype),
+            n_jobs=n_jobs,
             verbose=verbose,
         )
         return images

@@ -3,9 +3,9 @@
 ``ImageDirLoader(stream=True).transform(paths)`` returns an :class:`ImageStream`: the
 paths and how to decode them. The stateless transformers (``HistogramEqualizer``,
 ``BorderCrop``) add themselves to it instead of running, and the estimators train on it
-through :class:`skxray.models._batches.StreamBatches`, a ``keras.utils.PyDataset`` that
-decodes each batch in worker threads while the network trains on the previous one. This
-module needs neither Keras nor TensorFlow.
+through ``skxray.models._training._batches.StreamBatches``, a ``keras.utils.PyDataset``
+that decodes each batch in worker threads while the network trains on the previous one.
+This module needs neither Keras nor TensorFlow.
 """
 
 import numpy as np

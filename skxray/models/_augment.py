@@ -58,7 +58,7 @@ class XrayAugmenter(ParamsValidated, BaseEstimator):
     See Also
     --------
     ScratchCNNClassifier : takes ``augmenter=``.
-    InceptionTransferClassifier : takes ``augmenter=``.
+    TransferClassifier : takes ``augmenter=``, whatever its backbone.
 
     Examples
     --------

@@ -115,4 +115,4 @@ class FeatureCache:
 
 
 FEATURE_CACHE = FeatureCache()
-"""The process-wide cache used by :class:`InceptionTransferClassifier`."""
+"""The process-wide cache used by :class:`TransferClassifier`, whatever its backbone."""

@@ -3,10 +3,10 @@
 import keras
 
 from ..utils._param_validation import PerBlock, StrOptions, integer, invalid, real
-from ._base import BaseXrayClassifier
-from ._batchnorm import recompute_batch_norm_statistics
-from ._seeding import _keep_op_determinism, _seeded_keras
-from ._training_doc import document_training_parameters
+from ._training._base import BaseXrayClassifier
+from ._training._batchnorm import recompute_batch_norm_statistics
+from ._training._seeding import _keep_op_determinism, _seeded_keras
+from ._training._training_doc import document_training_parameters
 
 _PLAIN = dict(batch_norm=False, residual=False, block_depth=1, stem_filters=0, stem_strides=2)
 
@@ -157,7 +157,7 @@ class ScratchCNNClassifier(BaseXrayClassifier):
 
     See Also
     --------
-    InceptionTransferClassifier : transfer learning from Inception-V3.
+    TransferClassifier : transfer learning from a pretrained Keras backbone.
     XrayAugmenter : training-time augmentation.
 
     Examples

@@ -14,11 +14,11 @@ from ..io._stream import ImageStream
 from ..utils._defaults import INCEPTION_INPUT_SIZE
 from ..utils._param_validation import StrOptions, integer, real
 from ._backbones import BACKBONES, BackbonePreprocessing
-from ._base import BaseXrayClassifier
-from ._batchnorm import recompute_batch_norm_statistics
 from ._feature_cache import FEATURE_CACHE, base_key
-from ._seeding import _keep_op_determinism, _seeded_keras
-from ._training_doc import document_training_parameters
+from ._training._base import BaseXrayClassifier
+from ._training._batchnorm import recompute_batch_norm_statistics
+from ._training._seeding import _keep_op_determinism, _seeded_keras
+from ._training._training_doc import document_training_parameters
 
 MIN_INPUT_SIZE = 75
 N_BLOCKS = 11  # mixed0 ... mixed10
@@ -193,7 +193,7 @@ class TransferClassifier(BaseXrayClassifier):
 
         Returns
         -------
-        self : InceptionTransferClassifier
+        self : TransferClassifier
         """
         self._validate_params()
         spec = BACKBONES[self._backbone()]

@@ -13,11 +13,11 @@ care of a patient.
 """
 
 _LIMITS = """\
-- **Cross-validation overestimates.** At skxray commit 0e8eb71 the then default recipe
-  promised F1 0.969 in patient-grouped cross-validation on the training split, but on the
-  independent 624-image test split it reached F1 0.822-0.851 and called 55-71 % of the
-  normal X-rays pneumonia (`benchmarks/independent_test/recipes_0e8eb71.csv` in the skxray
-  repository). Scores measured on images like the training images say little about other
+- **Cross-validation overestimates.** An earlier default recipe of skxray promised F1
+  0.969 in patient-grouped cross-validation on the training split, but on the independent
+  624-image test split it reached F1 0.822-0.851 and called 55-71 % of the normal X-rays
+  pneumonia (`benchmarks/independent_test/` in the skxray repository: one file per commit
+  scored). Scores measured on images like the training images say little about other
   hospitals, machines or populations.
 - **Shortcuts.** A network can learn the acquisition (collimation edge, side markers, text,
   exposure) instead of the lungs. Check a model with `skxray.shortcut_audit` and its
@@ -152,11 +152,12 @@ def model_card(
         f"{', '.join(preprocessing.get('steps', [])) or 'none'}.",
         f"- Versions: skxray {versions.get('skxray', '?')}, Keras {versions.get('keras', '?')}, "
         f"scikit-learn {versions.get('scikit-learn', '?')}.",
-        "",
-        "## Training data",
-        "",
     ]
-    trained_on = (metadata.get("provenance") or {}).get("trained_on")
+    provenance = metadata.get("provenance") or {}
+    if provenance.get("commit"):  # the model's own, as save(..., provenance=) recorded it
+        lines.append(f"- Built from skxray commit {provenance['commit']}.")
+    lines += ["", "## Training data", ""]
+    trained_on = provenance.get("trained_on")
     if fingerprint:
         lines.append(
             f"- {fingerprint.get('n_files', '?')} image files; SHA-256 of their sorted names: "

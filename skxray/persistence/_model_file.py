@@ -31,13 +31,14 @@ import skops
 import skops.io
 from sklearn.exceptions import NotFittedError
 from sklearn.pipeline import Pipeline
+from sklearn.utils import Bunch
 from sklearn.utils.validation import check_is_fitted
 from skops.io.exceptions import UntrustedTypesFoundException
 
 from .._version import __version__
 from ..io._files import IMAGE_EXTENSIONS
 from ..io._folders import ImageDirLoader
-from ..models._base import BaseXrayClassifier
+from ..models._training._base import BaseXrayClassifier
 from ..utils._estimators import final_estimator, members
 from ..utils._param_validation import invalid, real, validate_params
 from ._errors import ModelFileError
@@ -61,7 +62,7 @@ TRUSTED_TYPES = (
     "scikeras.utils.transformers.ClassifierLabelEncoder",
     "scikeras.utils.transformers.TargetReshaper",
     "numpy.dtype",
-    "sklearn.utils._bunch.Bunch",
+    f"{Bunch.__module__}.{Bunch.__qualname__}",  # where scikit-learn defines it (private)
 )
 """Types a model file's skeleton may hold beyond skops' defaults; :func:`load` refuses others."""
 
@@ -197,8 +198,8 @@ def save(model, path, *, target_names=None, threshold=0.5, training_paths=None, 
     Parameters
     ----------
     model : estimator
-        A fitted :class:`ScratchCNNClassifier` or
-        :class:`InceptionTransferClassifier`, a ``Pipeline`` ending in one
+        A fitted :class:`ScratchCNNClassifier` or :class:`TransferClassifier`
+        (any backbone), a ``Pipeline`` ending in one
         (such as :func:`recommended_classifier`'s), or a ``VotingClassifier``
         of them; ``NotFittedError`` if unfitted. Keras objects in parameters
         (callbacks, optimizer instances) are refused: set them to ``None`` or

@@ -2,7 +2,7 @@
 
 The files live in ``skxray/persistence/pretrained/`` (package data), with
 ``registry.json``: per model, its file, SHA-256 and size, the recipe and commit that built
-it, what it was trained on and how long that took. ``benchmarks/train_pretrained.py``
+it, what it was trained on and how long that took. ``maint_tools/train_pretrained.py``
 rebuilds them from the public data. They are read by :func:`skxray.load` like any model
 file (nothing is unpickled), after their SHA-256 is checked against the registry.
 """

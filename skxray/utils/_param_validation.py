@@ -2,21 +2,26 @@
 
 Every estimator, transformer and public function of skxray declares what its
 parameters accept, as scikit-learn does with ``_parameter_constraints``, and
-checks them with :func:`validate_params` (functions) or
-:meth:`ParamsValidated._validate_params` (estimators, called at ``fit``).
+checks them with :func:`validate_params` (functions), the :func:`validates`
+decorator (functions that must check everything before any work, as
+scikit-learn's ``@validate_params``) or :meth:`ParamsValidated._validate_params`
+(estimators, called at ``fit``).
 A bad value raises :class:`InvalidParameterError`, scikit-learn's own error
 type (a ``ValueError`` and a ``TypeError``), whose message names the
 parameter, its owner, what it accepts and what it got.
 
 The constraint objects are scikit-learn's (``Interval``, ``StrOptions``,
 ``Options``, ``HasMethods``, ``"boolean"``, ``None``, a type...) plus the
-:class:`ImageSize` and :class:`PerBlock` constraints defined here. This is
-the only module that imports scikit-learn's private validation helpers.
+:class:`ImageSize` and :class:`PerBlock` constraints defined here. scikit-learn
+keeps its validation helpers private: they come through
+:mod:`skxray.utils._compat`, and the rest of skxray takes them from here.
 """
 
+import functools
+import inspect
 import numbers
 
-from sklearn.utils._param_validation import (
+from ._compat import (
     HasMethods,
     Interval,
     InvalidParameterError,
@@ -40,6 +45,7 @@ __all__ = [
     "invalid",
     "real",
     "validate_params",
+    "validates",
 ]
 
 
@@ -162,6 +168,51 @@ def validate_params(constraints, params, caller):
         raise InvalidParameterError(
             f"The {name!r} parameter of {caller} must be {expected}. Got {value!r} instead."
         )
+
+
+def validates(constraints, caller=None):
+    """Decorator: check a function's arguments against ``constraints`` before it runs.
+
+    skxray's form of scikit-learn's ``@validate_params``: each call binds its
+    arguments to the signature (defaults included) and checks them with
+    :func:`validate_params`, so a bad parameter raises before any work is done
+    (a prediction, a file read). Arguments without constraints are not checked.
+
+    Parameters
+    ----------
+    constraints : dict of str to list
+        For each parameter, the constraints of which one must hold.
+    caller : str, default=None
+        The name in the error; the function's name by default.
+
+    Examples
+    --------
+    >>> from skxray.utils._param_validation import integer, validates
+    >>> @validates({"n": [integer(1)]})
+    ... def repeat(text, n=2):
+    ...     return text * n
+    >>> repeat("ab")
+    'abab'
+    >>> repeat("ab", n=0)
+    Traceback (most recent call last):
+    ...
+    sklearn.utils._param_validation.InvalidParameterError: The 'n' parameter of repeat must be an int in the range [1, inf). Got 0 instead.
+    """  # noqa: E501
+
+    def decorate(function):
+        signature = inspect.signature(function)
+        name = caller or function.__name__
+
+        @functools.wraps(function)
+        def checked(*args, **kwargs):
+            bound = signature.bind(*args, **kwargs)
+            bound.apply_defaults()
+            validate_params(constraints, bound.arguments, name)
+            return function(*args, **kwargs)
+
+        return checked
+
+    return decorate
 
 
 def invalid(name, caller, requirement, value):

@@ -6,7 +6,7 @@ import math
 import keras
 import numpy as np
 
-from ..io._files import ImageLoadError
+from ...io._files import ImageLoadError
 
 
 class StreamBatches(keras.utils.PyDataset):

@@ -13,7 +13,7 @@ update_bn`` does for weight averaging, removes the lag.
 import keras
 import numpy as np
 
-from ..io._stream import ImageStream
+from ...io._stream import ImageStream
 from ._batches import StreamBatches
 
 

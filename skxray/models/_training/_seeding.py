@@ -7,6 +7,8 @@ import contextlib
 import random
 import threading
 
+from ...utils._compat import set_keras_python_random, tf_op_determinism
+
 
 @contextlib.contextmanager
 def _keep_op_determinism():
@@ -16,17 +18,17 @@ def _keep_op_determinism():
     was on, so it believes it was and never turns it off again; later
     unseeded random ops then fail. Restore the state seen before the call.
     """
-    try:
-        from tensorflow.python.framework import config
-    except ImportError:  # another backend: scikeras changes nothing
+    switch = tf_op_determinism()
+    if switch is None:  # no TensorFlow: scikeras changes nothing
         yield
         return
-    was_enabled = config.is_op_determinism_enabled()
+    is_enabled, disable = switch
+    was_enabled = is_enabled()
     try:
         yield
     finally:
-        if not was_enabled and config.is_op_determinism_enabled():
-            config.disable_op_determinism()
+        if not was_enabled and is_enabled():
+            disable()
 
 
 class _ThreadSeeds:
@@ -62,9 +64,7 @@ def _seeded_keras(seed):
     if seed is None:
         yield
         return
-    from keras.src.random import seed_generator
-
-    seed_generator.python_random = _THREAD_SEEDS  # once per process; the same object
+    set_keras_python_random(_THREAD_SEEDS)  # the same object each time
     local = _THREAD_SEEDS._local
     outer = getattr(local, "generator", None)
     local.generator = random.Random(seed)

@@ -1,6 +1,6 @@
 """Rebuild the models that ship with skxray (issue 22), from the public train split.
 
-    python benchmarks/train_pretrained.py [--check]
+    python maint_tools/train_pretrained.py [--check]
 
 For each shipped model, ``recommended_classifier(paths=True)`` (the default recipe, random_state 0)
 is fitted on all 5216 images of ``chest_xray/train`` (Kermany et al. 2018, CC BY 4.0) and
@@ -8,8 +8,9 @@ saved with :func:`skxray.save` into ``skxray/persistence/pretrained/``, with the
 commit and the training data recorded in the file (``provenance``) and in
 ``registry.json`` (file, SHA-256, size, fit time). ``--check`` fits each model a second time
 in this process and reports the largest difference of the two fits' probabilities on the
-bundled sample (max |dp|); results go to ``results/train_pretrained/train_pretrained.json``.
-Data: ``$SKXRAY_SHARED`` or ``../shared`` beside the checkout.
+bundled sample (max |dp|); results go to
+``benchmarks/results/train_pretrained/train_pretrained.json``. Data: ``$SKXRAY_SHARED`` or
+``../shared`` beside the checkout (as for the benchmarks).
 """
 
 import argparse
@@ -27,7 +28,6 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 
 import keras
 import numpy as np
-from _common import SHARED
 
 import skxray
 from skxray import load_image_folder, recommended_classifier, save
@@ -35,7 +35,8 @@ from skxray.datasets import load_sample_xrays
 from skxray.models._recipe import DEFAULT_RECIPE, RECIPES
 from skxray.persistence._pretrained import PRETRAINED_DIR
 
-HERE = Path(__file__).resolve().parent
+ROOT = Path(__file__).resolve().parents[1]  # the checkout
+SHARED = Path(os.environ.get("SKXRAY_SHARED", ROOT.parent / "shared"))
 MODELS = {
     "pneumonia": dict(
         target="folder",
@@ -58,7 +59,7 @@ TRAINED_ON = (
 
 def commit():
     done = subprocess.run(["git", "rev-parse", "--short", "HEAD"], capture_output=True,
-                          text=True, cwd=HERE)  # fmt: skip
+                          text=True, cwd=ROOT)  # fmt: skip
     return done.stdout.strip() or "unknown"
 
 
@@ -73,7 +74,7 @@ def fit(target):
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--check", action="store_true", help="fit twice, report max |dp|")
-    parser.add_argument("--out", default=str(HERE / "results" / "train_pretrained"))
+    parser.add_argument("--out", default=str(ROOT / "benchmarks" / "results" / "train_pretrained"))
     args = parser.parse_args()
     sample = load_sample_xrays(load_images=False).paths
     registry, results = {"models": {}}, {}

@@ -6,7 +6,7 @@ import keras
 import numpy as np
 from keras import ops
 
-from ..evaluation._scores import (
+from ...evaluation._scores import (
     PROBABILITY_SCORES,
     SCORE_ALIASES,
     SCORE_NAMES,
@@ -14,7 +14,7 @@ from ..evaluation._scores import (
     scores_from_confusion,
     scores_from_counts,
 )
-from ..utils._param_validation import StrOptions, invalid, validate_params
+from ...utils._param_validation import StrOptions, invalid, validate_params
 
 COUNT_METRICS = {
     "tn": keras.metrics.TrueNegatives,
@@ -90,7 +90,7 @@ def count_metrics(n_classes=2):
 
     Examples
     --------
-    >>> from skxray.models._callbacks import count_metrics
+    >>> from skxray.models._training._callbacks import count_metrics
     >>> [metric.name for metric in count_metrics()]
     ['tn', 'fp', 'fn', 'tp']
     >>> [metric.name for metric in count_metrics(3)][:4]
@@ -156,7 +156,7 @@ class EpochScores(keras.callbacks.Callback):
 
     Examples
     --------
-    >>> from skxray.models._callbacks import EpochScores
+    >>> from skxray.models._training._callbacks import EpochScores
     >>> logs = {"tn": 3.0, "fp": 2.0, "fn": 0.0, "tp": 2.0}
     >>> EpochScores().on_epoch_end(0, logs)
     >>> round(logs["f1"], 4)

@@ -1,26 +1,25 @@
 """The scikeras-based base class shared by skxray's image classifiers."""
 
 import sys
-import warnings
 from collections.abc import Mapping
 
 import keras
 import numpy as np
-from scikeras._utils import (
+from scikeras.wrappers import KerasClassifier
+from sklearn.model_selection import train_test_split
+from sklearn.utils import ClassifierTags
+from sklearn.utils.validation import check_is_fitted
+
+from ...evaluation._input_check import fit_input_stats, penultimate_features, warn_if_one_class
+from ...io._stream import ImageStream
+from ...utils._compat import (
     get_optimizer_class,
     route_params,
     try_to_convert_strings_to_classes,
     unflatten_params,
 )
-from scikeras.wrappers import KerasClassifier
-from sklearn.exceptions import ConvergenceWarning
-from sklearn.model_selection import train_test_split
-from sklearn.utils import ClassifierTags
-from sklearn.utils.validation import check_is_fitted
-
-from ..io._stream import ImageStream
-from ..utils._images import check_image_batch
-from ..utils._param_validation import (
+from ...utils._images import check_image_batch
+from ...utils._param_validation import (
     InvalidParameterError,
     ParamsValidated,
     StrOptions,
@@ -29,10 +28,9 @@ from ..utils._param_validation import (
     real,
     validate_params,
 )
-from ._augment import XrayAugmenter
+from .._augment import XrayAugmenter
 from ._batches import StreamBatches
 from ._callbacks import EpochScores, count_metrics
-from ._input_check import fit_input_stats, penultimate_features
 from ._losses import SparseCategoricalCrossentropyWithSmoothing
 from ._seeding import _keep_op_determinism, _seeded_keras
 from ._tf_memory import quiet_retracing_warnings, release_traced_gradients
@@ -356,25 +354,8 @@ class BaseXrayClassifier(ParamsValidated, KerasClassifier):
         if not isinstance(X, ImageStream):
             features = self._penultimate_features(self._model_input(X))
             self.input_stats_ = fit_input_stats(features)
-            self._warn_if_one_class(features)
+            warn_if_one_class(self, features)
         return self
-
-    def _warn_if_one_class(self, features):
-        """Warn (``ConvergenceWarning``) when the network predicts one class for every
-        training image: a collapsed fit, whose scores are those of a constant."""
-        output = self.model_.get_layer("head_output")
-        proba = keras.ops.convert_to_numpy(output(features.astype(np.float32)))
-        predicted = (proba[:, 0] >= 0.5).astype(int) if proba.shape[1] == 1 else proba.argmax(1)
-        if len(predicted) > 1 and np.unique(predicted).size == 1:
-            label = self.classes_[predicted[0]].tolist()
-            warnings.warn(
-                f"{type(self).__name__} predicts class {label!r} for all "
-                f"{len(predicted)} of its training images: the fit collapsed to one class. "
-                "Train longer or on more images, or balance the classes "
-                "(class_weight='balanced').",
-                ConvergenceWarning,
-                stacklevel=3,
-            )
 
     def _penultimate_features(self, X):
         """The features entering the output layer, for images as the network takes them

@@ -17,8 +17,11 @@ retracing that warning is about, so skxray filters that one message.
 """
 
 import logging
+import warnings
 
 import keras
+
+from ...utils._compat import tf_gradient_registry
 
 _RETRACING = "triggered tf.function retracing"
 
@@ -62,14 +65,21 @@ def release_traced_gradients(model):
     Returns
     -------
     n_released : int
-        How many entries were removed (0 on other backends).
+        How many entries were removed (0 on other backends, and, with a warning, on a
+        TensorFlow whose registry is not where skxray looks for it).
     """
     if not _tensorflow_backend():
         return 0
-    from tensorflow.python.framework import ops
-
-    registry = getattr(getattr(ops, "_gradient_registry", None), "_registry", None)
-    if not isinstance(registry, dict):  # a TensorFlow without this registry: nothing to do
+    registry = tf_gradient_registry()
+    if registry is None:
+        warnings.warn(
+            "skxray cannot find TensorFlow's gradient registry "
+            "(tensorflow.python.framework.ops._gradient_registry._registry), so it cannot "
+            "release the traced training steps of a fitted model: memory grows with every "
+            "fit in this process. Use the TensorFlow versions skxray supports (pyproject.toml).",
+            RuntimeWarning,
+            stacklevel=2,
+        )
         return 0
     variables = [*model.variables, *getattr(model.optimizer, "variables", ())]
     mine = {id(getattr(v, "value", v)) for v in variables}

@@ -14,12 +14,13 @@ A clear image can still be wrong: the check says whether the image looks like th
 images, not whether the prediction is right.
 """
 
+import warnings
 from dataclasses import dataclass
 
-import keras
 import numpy as np
 from PIL import Image
 from sklearn.covariance import LedoitWolf
+from sklearn.exceptions import ConvergenceWarning
 
 from ..utils._estimators import members, through_pipeline
 
@@ -32,6 +33,8 @@ QUANTILE = 0.995  # of the training images' distances: the threshold
 
 def _feature_model(network):
     """From the network's input to the input of its output layer (the penultimate features)."""
+    import keras  # only for a fitted network: skxray.evaluation itself needs no Keras
+
     return keras.Model(network.inputs[0], network.get_layer("head_output").input)
 
 
@@ -55,6 +58,26 @@ def fit_input_stats(features):
     }
 
 
+def warn_if_one_class(classifier, features):
+    """Warn (``ConvergenceWarning``) when ``classifier`` predicts one class for all its
+    training images, from their penultimate ``features``: a collapsed fit, whose scores
+    are those of a constant."""
+    import keras
+
+    output = classifier.model_.get_layer("head_output")
+    proba = keras.ops.convert_to_numpy(output(features.astype(np.float32)))
+    predicted = (proba[:, 0] >= 0.5).astype(int) if proba.shape[1] == 1 else proba.argmax(1)
+    if len(predicted) > 1 and np.unique(predicted).size == 1:
+        label = classifier.classes_[predicted[0]].tolist()
+        warnings.warn(
+            f"{type(classifier).__name__} predicts class {label!r} for all {len(predicted)} "
+            "of its training images: the fit collapsed to one class. Train longer or on more "
+            "images, or balance the classes (class_weight='balanced').",
+            ConvergenceWarning,
+            stacklevel=4,
+        )
+
+
 def _distances(features, mean, precision):
     centred = features - mean
     return np.sqrt(np.maximum(np.einsum("ij,jk,ik->i", centred, precision, centred), 0.0))
@@ -76,7 +99,7 @@ class InputCheck:
     Examples
     --------
     >>> import numpy as np
-    >>> from skxray.models import InputCheck
+    >>> from skxray.evaluation import InputCheck
     >>> check = InputCheck(score=np.array([0.4, 2.5]), reasons=["", "a colour picture"])
     >>> check.flagged.tolist(), check
     ([False, True], <InputCheck of 2 images: 1 flagged>)
@@ -142,6 +165,12 @@ def check_inputs(model, X, *, paths=None):
     check : InputCheck
         ``score``, ``reasons`` and ``flagged``, one entry per image.
 
+    Raises
+    ------
+    ValueError
+        If ``paths`` does not hold one file per image of ``X`` (the message
+        gives both lengths).
+
     Examples
     --------
     >>> import numpy as np
@@ -158,6 +187,11 @@ def check_inputs(model, X, *, paths=None):
     """
     if isinstance(X, (list, tuple, np.ndarray)) and len(X) and isinstance(X[0], str):
         paths = [str(p) for p in X]
+    if paths is not None and len(paths) != len(X):
+        raise ValueError(
+            f"check_inputs: paths holds {len(paths)} files but X holds {len(X)} images; "
+            "give one path per image, in the order of X."
+        )
     final, images = through_pipeline(model, X)
     images = np.asarray(images)
     images = images[..., None] if images.ndim == 3 else images

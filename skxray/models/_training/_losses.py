@@ -23,7 +23,7 @@ class SparseCategoricalCrossentropyWithSmoothing(keras.losses.Loss):
     Examples
     --------
     >>> import numpy as np
-    >>> from skxray.models._losses import SparseCategoricalCrossentropyWithSmoothing
+    >>> from skxray.models._training._losses import SparseCategoricalCrossentropyWithSmoothing
     >>> proba = np.array([[0.7, 0.2, 0.1]], dtype="float32")
     >>> loss = SparseCategoricalCrossentropyWithSmoothing(0.3)
     >>> round(float(loss(np.array([0]), proba)), 4)  # -(0.8 ln .7 + 0.1 ln .2 + 0.1 ln .1)

@@ -1,0 +1,1 @@
+"""Recipe and accuracy studies: ``python -m benchmarks.studies.<name>``."""
