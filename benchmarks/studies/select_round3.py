@@ -362,6 +362,35 @@ def cost_table():
     return rows
 
 
+def candidates_table(rows0, rows1, decision):
+    """The docs' table: one row per candidate, rung 0 then rung 1, narrow columns."""
+    table = {}
+    for name, r0 in rows0.items():
+        r1 = rows1.get(name, {})
+        gates = (
+            ""
+            if not r1
+            else ", ".join(
+                g
+                for g, ok in (("budget", r1["gate_budget"]), ("shortcut", r1["gate_shortcut"]))
+                if not ok
+            )
+            or "ok"
+        )
+        mark = " (winner)" if decision and name == decision.get("winner") else ""
+        table[name + mark] = {
+            "rung 0 score": f"{r0['score']:.4f}",
+            "clean AUC": f"{r0['clean_auc']:.4f}",
+            "worst-shift AUC": f"{r0['worst_shift_auc']:.4f}",
+            "rung 0 fit (min)": f"{r0['fit_wall_s'] / 60:.1f}",
+            "rung 1 score": f"{r1['score']:.4f}" if r1 else "",
+            "seed sd": f"{r1['seed_sd']:.4f}" if r1 else "",
+            "fit on 5216 (min)": f"{r1['full_fit_s'] / 60:.1f}" if r1 else "",
+            "gates": gates,
+        }
+    return table
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--rung", type=int, choices=(0, 1), default=1, help="last rung to run")
@@ -387,6 +416,7 @@ def main():
         decision["machine"] = machine()
         (OUT / "decision.json").write_text(json.dumps(decision, indent=1))
         print("rung 1:", json.dumps(rows1, indent=1), "\ndecision:", decision, flush=True)
+        write_csv(OUT / "candidates.csv", candidates_table(rows0, rows1, decision))
     cost = cost_table()
     if cost:
         write_csv(OUT / "cost.csv", cost)
