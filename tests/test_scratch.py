@@ -567,3 +567,16 @@ def test_a_fit_that_collapses_to_one_class_warns():
         warnings.simplefilter("error", ConvergenceWarning)
         clf = ScratchCNNClassifier("vanilla", epochs=15, **settings).fit(easy, labels)
     assert np.unique(clf.predict(easy)).size == 2
+
+
+def test_training_lines_in_a_log_are_short_and_name_the_seed(capsys):
+    # Keras' own lines ran 170-430 characters and did not say which seed was training.
+    data = load_sample_xrays(image_size=32)
+    ScratchCNNClassifier(
+        "vanilla", conv_filters=(4,), dense_units=8, epochs=2, validation_split=0.25,
+        random_state=7, verbose=1,
+    ).fit(data.images, data.target)  # fmt: skip
+    lines = [line for line in capsys.readouterr().out.splitlines() if "epoch" in line]
+    assert [line.split(":")[0] for line in lines] == ["seed 7, epoch 1/2", "seed 7, epoch 2/2"]
+    assert all(len(line) <= 110 and "validation loss" in line for line in lines), lines
+    assert not any(" tp " in line or "cm_" in line for line in lines)

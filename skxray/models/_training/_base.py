@@ -1,5 +1,6 @@
 """The scikeras-based base class shared by skxray's image classifiers."""
 
+import numbers
 import sys
 from collections.abc import Mapping
 
@@ -30,7 +31,7 @@ from ...utils._param_validation import (
 )
 from .._augment import XrayAugmenter
 from ._batches import StreamBatches
-from ._callbacks import EpochScores, count_metrics
+from ._callbacks import EpochLog, EpochScores, count_metrics
 from ._losses import SparseCategoricalCrossentropyWithSmoothing
 from ._seeding import _keep_op_determinism, _seeded_keras
 from ._tf_memory import quiet_retracing_warnings, release_traced_gradients
@@ -420,6 +421,12 @@ class BaseXrayClassifier(ParamsValidated, KerasClassifier):
             validation = StreamBatches(X_val, y_val, self.batch_size, workers=X_val.workers)
         kwargs.update(validation_data=validation, validation_split=0.0)
         kwargs.setdefault("verbose", self._keras_verbosity())
+        log = None
+        if kwargs["verbose"] == 2 and int(self.verbose) == 1:  # a log: the short line instead
+            kwargs["verbose"] = 0
+            seed = self.random_state
+            log = EpochLog("" if not isinstance(seed, numbers.Integral) else f"seed {seed}")
+            self._fit_callbacks.append(log)
         # scikeras' _fit_keras_model trains self.model_ and has no model argument. The
         # bottleneck stage trains a head-only model on cached features through the same
         # parameter routing, seeding and history code, so model_ points at it for this call.
@@ -437,6 +444,8 @@ class BaseXrayClassifier(ParamsValidated, KerasClassifier):
         finally:
             release_traced_gradients(self.model_)  # else TensorFlow keeps its graphs
             self.model_ = full
+            if log is not None:
+                self._fit_callbacks.remove(log)
 
     def _stream_seed(self):
         """The seed of a stream's shuffling: from ``random_state``, or fresh when it is None."""

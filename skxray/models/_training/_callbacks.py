@@ -1,6 +1,7 @@
 """Keras callbacks used by skxray's estimators."""
 
 import re
+import time
 
 import keras
 import numpy as np
@@ -209,3 +210,52 @@ class EpochScores(keras.callbacks.Callback):
         X, y = self.validation_data
         proba = np.asarray(self.model.predict(X, verbose=0))
         return probability_score(self.scoring, np.asarray(y).ravel(), proba)
+
+
+class EpochLog(keras.callbacks.Callback):
+    """One short line per epoch, for logs and notebooks: which fit, the epoch, the scores.
+
+    Keras' own epoch line (``verbose=2``) lists every logged metric, the confusion counts
+    that :class:`EpochScores` reads included, in 170 to 430 characters, and does not say
+    which seed is training. This line starts with ``label`` and shows the loss, F1 and
+    ROC-AUC, then the same on the validation data; ``history_`` keeps every metric.
+
+    Parameters
+    ----------
+    label : str
+        What trains, e.g. ``"seed 0"``; empty for nothing.
+    print_fn : callable, default=print
+        Called with each line.
+
+    Examples
+    --------
+    >>> from skxray.models._training._callbacks import EpochLog
+    >>> log = EpochLog("seed 0")
+    >>> log.params = {"epochs": 10}
+    >>> log.on_epoch_begin(2)
+    >>> log.on_epoch_end(2, {"loss": 0.31234, "f1": 0.9, "tp": 40.0, "val_loss": 0.4})
+    seed 0, epoch 3/10: loss 0.312, F1 0.900; validation loss 0.400 (0 s)
+    """
+
+    SHOWN = {"loss": "loss", "f1": "F1", "roc_auc": "AUC"}
+
+    def __init__(self, label="", print_fn=print):
+        super().__init__()
+        self.label, self.print_fn = label, print_fn
+
+    def on_epoch_begin(self, epoch, logs=None):
+        self._start = time.perf_counter()
+
+    def on_epoch_end(self, epoch, logs=None):
+        logs = logs or {}
+        parts = []
+        for prefix, title in (("", ""), ("val_", "validation ")):
+            shown = [f"{name} {float(logs[prefix + key]):.3f}"
+                     for key, name in self.SHOWN.items() if prefix + key in logs]  # fmt: skip
+            if shown:
+                parts.append(title + ", ".join(shown))
+        head = f"{self.label}, " if self.label else ""
+        seconds = time.perf_counter() - self._start
+        self.print_fn(
+            f"{head}epoch {epoch + 1}/{self.params['epochs']}: {'; '.join(parts)} ({seconds:.0f} s)"
+        )
