@@ -1,7 +1,8 @@
 """Is this image a chest X-ray the model can judge? Cheap checks, then a feature distance.
 
 1. Cheap checks on the file and the decoded image: too small, an extreme aspect ratio, a
-   colour picture (X-rays are grey), nearly constant pixels.
+   colour picture (X-rays are grey), nearly constant pixels, upside down
+   (:mod:`._orientation`).
 2. The Mahalanobis distance of the network's penultimate features from those of its
    training images (Lee et al., "A simple unified framework for detecting
    out-of-distribution samples and adversarial attacks", NeurIPS 2018; one Gaussian with a
@@ -23,12 +24,14 @@ from sklearn.covariance import LedoitWolf
 from sklearn.exceptions import ConvergenceWarning
 
 from ..utils._estimators import members, through_pipeline
+from ._orientation import UPRIGHT_BELOW, upright_probability
 
 MIN_SIDE = 64  # pixels: smaller files are thumbnails or icons, not radiographs
 MAX_ASPECT = 2.5  # chest films are near square (portrait or landscape)
 MIN_STD = 0.02  # on [0, 1]: below, the image is blank or nearly so
 MAX_COLOUR = 0.04  # mean |R-G| + |G-B| on [0, 1] of a thumbnail
 QUANTILE = 0.995  # of the training images' distances: the threshold
+TRAINED_UPRIGHT = 0.9  # of a model's training images found upright: orientation is checked
 
 
 def _feature_model(network):
@@ -44,18 +47,30 @@ def penultimate_features(network, X, batch_size):
     return np.asarray(features, dtype=np.float64).reshape(len(features), -1)
 
 
-def fit_input_stats(features):
+def fit_input_stats(features, images=None):
     """The statistics ``check_inputs`` compares new images with, from the training images'
-    penultimate ``features``; ``None`` for fewer than 3 images."""
+    penultimate ``features``; ``None`` for fewer than 3 images. With the training
+    ``images``, also the fraction of them that the orientation check finds upright
+    (``"upright"``): the check is applied only to a model trained on upright X-rays."""
     if len(features) < 3:
         return None
     covariance = LedoitWolf().fit(features)
     distances = _distances(features, covariance.location_, covariance.precision_)
-    return {
+    stats = {
         "mean": covariance.location_.astype(np.float32),
         "precision": covariance.precision_.astype(np.float32),
         "threshold": float(np.quantile(distances, QUANTILE)),
     }
+    if images is not None:
+        stats["upright"] = float(np.mean(upright_probability(images) >= UPRIGHT_BELOW))
+    return stats
+
+
+def _checks_orientation(members):
+    """Whether the orientation check applies: every member was trained on images that it
+    finds upright (90 % at least), or recorded no such fraction (files before it)."""
+    fractions = [(getattr(m, "input_stats_", None) or {}).get("upright", 1.0) for m in members]
+    return min(fractions, default=1.0) >= TRAINED_UPRIGHT
 
 
 def warn_if_one_class(classifier, features):
@@ -141,7 +156,7 @@ def check_inputs(model, X, *, paths=None):
     """Flag images that are probably not chest X-rays this model can judge.
 
     Cheap checks first (on files: smaller than 64 px, an aspect ratio beyond
-    2.5, colour; on pixels: nearly constant), then the Mahalanobis distance
+    2.5, colour; on pixels: nearly constant, upside down), then the Mahalanobis distance
     of the network's penultimate features from those of its training images
     (Lee et al. 2018), against the 99.5th percentile of the training
     images' distances, stored by ``fit`` as ``input_stats_``. A clear image
@@ -200,9 +215,14 @@ def check_inputs(model, X, *, paths=None):
     if paths is not None:
         for i, path in enumerate(paths):
             reasons[i] += _file_reasons(path)
-    for i, std in enumerate(pixels.reshape(len(pixels), -1).std(axis=1)):
+    stds = pixels.reshape(len(pixels), -1).std(axis=1)
+    for i, std in enumerate(stds):
         if std < MIN_STD:
             reasons[i].append("nearly constant pixels")
+    if _checks_orientation(members(final)):
+        upright = upright_probability(pixels)
+        for i in np.flatnonzero((upright < UPRIGHT_BELOW) & (stds >= MIN_STD)):
+            reasons[i].append(f"probably upside down (P(upright) {upright[i]:.2f})")
     ratios = []
     for member in members(final):
         stats = getattr(member, "input_stats_", None)

@@ -353,8 +353,9 @@ class BaseXrayClassifier(ParamsValidated, KerasClassifier):
             del self._validation_data
         self.input_stats_ = None  # a stream is not read again for them
         if not isinstance(X, ImageStream):
-            features = self._penultimate_features(self._model_input(X))
-            self.input_stats_ = fit_input_stats(features)
+            images = self._model_input(X)
+            features = self._penultimate_features(images)
+            self.input_stats_ = fit_input_stats(features, images)
             warn_if_one_class(self, features)
         return self
 
