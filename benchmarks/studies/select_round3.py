@@ -2,6 +2,7 @@
 
     python -m benchmarks.studies.select_round3            # run (or resume) the round
     python -m benchmarks.studies.select_round3 --rung 0   # stop after the screening
+    python -m benchmarks.studies.select_round3 --report   # tables of the saved fits only
     python -m benchmarks.studies.select_round3 --smoke    # 400 images, 1 epoch, in /tmp
 
 THE RULE OF ROUND 3, written down on 2026-12-07 before any candidate was run (issue 30):
@@ -362,32 +363,45 @@ def cost_table():
     return rows
 
 
-def candidates_table(rows0, rows1, decision):
-    """The docs' table: one row per candidate, rung 0 then rung 1, narrow columns."""
+def saved_fit(data, name, rung, fold, seed):
+    """A candidate's fit as saved, or None when it (or a member's) has not run yet."""
+    if not all(
+        fit_file(m, rung, fold, seed).with_suffix(".json").exists()
+        for m in ENSEMBLES.get(name, (name,))
+    ):
+        return None
+    return get_fit(data, name, rung, fold, seed)  # reads, fits nothing
+
+
+def report(data, decision=None):
+    """``candidates.csv`` from the saved fits only: rung 0, then rung 1 as far as it ran
+    (an interrupted round reports its state; nothing is fitted)."""
+    names = [*list(CANDIDATES)[:3], *ENSEMBLES, *list(CANDIDATES)[3:]]
     table = {}
-    for name, r0 in rows0.items():
-        r1 = rows1.get(name, {})
-        gates = (
-            ""
-            if not r1
-            else ", ".join(
-                g
-                for g, ok in (("budget", r1["gate_budget"]), ("shortcut", r1["gate_shortcut"]))
-                if not ok
-            )
-            or "ok"
-        )
+    for name in names:
+        fit0 = saved_fit(data, name, 0, 0, 0)
+        if fit0 is None:
+            continue
+        score, aucs = fit_score(fit0["proba"], data.y[data.folds[0][1]])
+        row = {"rung 0 score": f"{score:.4f}", "clean AUC": f"{aucs['clean']:.4f}",
+               "worst-shift AUC": f"{min(v for k, v in aucs.items() if k != 'clean'):.4f}",
+               "rung 0 fit (min)": f"{fit0['fit_wall_s'] / 60:.1f}"}  # fmt: skip
+        row.update(dict.fromkeys(("rung 1 fits", "rung 1 mean", "seed sd", "fit on 5216 (min)",
+                                  "shortcut gate"), ""))  # fmt: skip
+        fits = [f for fold, seed in RUNG1_FITS if (f := saved_fit(data, name, 1, fold, seed))]
+        if fits:
+            scores = [fit_score(f["proba"], data.y[data.folds[f["fold"]][1]])[0] for f in fits]
+            fold0 = [s for s, f in zip(scores, fits, strict=True) if f["fold"] == 0]
+            row["rung 1 fits"] = f"{len(fits)}/{len(RUNG1_FITS)}"
+            row["rung 1 mean"] = f"{np.mean(scores):.4f}"
+            row["seed sd"] = f"{np.std(fold0):.4f}" if len(fold0) > 1 else ""
+            if (fits[0]["fold"], fits[0]["seed"]) == (0, 0):
+                g = gates(fits, name)
+                row["fit on 5216 (min)"] = f"{g['full_fit_s'] / 60:.1f}"
+                row["shortcut gate"] = "passes" if g["gate_shortcut"] else "fails"
         mark = " (winner)" if decision and name == decision.get("winner") else ""
-        table[name + mark] = {
-            "rung 0 score": f"{r0['score']:.4f}",
-            "clean AUC": f"{r0['clean_auc']:.4f}",
-            "worst-shift AUC": f"{r0['worst_shift_auc']:.4f}",
-            "rung 0 fit (min)": f"{r0['fit_wall_s'] / 60:.1f}",
-            "rung 1 score": f"{r1['score']:.4f}" if r1 else "",
-            "seed sd": f"{r1['seed_sd']:.4f}" if r1 else "",
-            "fit on 5216 (min)": f"{r1['full_fit_s'] / 60:.1f}" if r1 else "",
-            "gates": gates,
-        }
+        table[name + mark] = row
+    write_csv(OUT / "candidates.csv", table)
     return table
 
 
@@ -396,6 +410,9 @@ def main():
     parser.add_argument("--rung", type=int, choices=(0, 1), default=1, help="last rung to run")
     parser.add_argument("--candidates", help="comma-separated names (default: all)")
     parser.add_argument("--smoke", action="store_true", help="400 images, 1 epoch, in /tmp")
+    parser.add_argument(
+        "--report", action="store_true", help="tables from the saved fits only; fit nothing"
+    )
     args = parser.parse_args()
     if args.smoke:
         global OUT, CACHE, SMOKE
@@ -406,6 +423,10 @@ def main():
     OUT.mkdir(parents=True, exist_ok=True)
     (OUT / "rule.txt").write_text(__doc__.split("THE RULE OF ROUND 3")[1].split("Files:")[0])
     data = Data()
+    if args.report:
+        print(json.dumps(report(data), indent=1))
+        write_csv(OUT / "cost.csv", cost_table())
+        return
     rows0 = rung0(data, names)
     write_csv(OUT / "rung0.csv", rows0)
     print("rung 0:", json.dumps(rows0, indent=1), flush=True)
@@ -416,7 +437,7 @@ def main():
         decision["machine"] = machine()
         (OUT / "decision.json").write_text(json.dumps(decision, indent=1))
         print("rung 1:", json.dumps(rows1, indent=1), "\ndecision:", decision, flush=True)
-        write_csv(OUT / "candidates.csv", candidates_table(rows0, rows1, decision))
+        report(data, decision)
     cost = cost_table()
     if cost:
         write_csv(OUT / "cost.csv", cost)
