@@ -42,8 +42,12 @@ def _orientation_model():
     from sklearn.preprocessing import StandardScaler
 
     from ..datasets import load_sample_xrays
+    from ..io._decode import decode_image
 
-    upright = load_sample_xrays(image_size=64).images[..., 0]
+    # Decoded one by one, not by the loader's joblib pool: this runs inside fit, which may
+    # itself run in a joblib (e.g. Dask) worker, where a nested pool can deadlock.
+    paths = load_sample_xrays(load_images=False).paths
+    upright = np.stack([decode_image(path, 64)[..., 0] for path in paths])
     views = [upright, upright[:, :, ::-1], upright[:, ::-1], upright[:, ::-1, ::-1]]
     X = _thumbnails(np.concatenate(views))
     y = np.repeat([1, 1, 0, 0], len(upright))  # mirrored is still upright
