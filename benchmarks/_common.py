@@ -38,6 +38,8 @@ _INTERNALS = {
     "members": "skxray.utils._estimators",  # the skxray classifiers of a model
     "recompute_batch_norm_statistics": "skxray.models._training._batchnorm",
     "translated_views": "skxray.models._training._tta",  # test-time averaging's views
+    "UPRIGHT_BELOW": "skxray.evaluation._orientation",  # the orientation check's threshold
+    "upright_probability": "skxray.evaluation._orientation",  # and its probability
 }
 """The skxray internals the benchmarks use, by name and module, imported on first use (the
 loader benchmark's child processes stay free of Keras)."""

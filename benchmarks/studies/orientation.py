@@ -19,10 +19,16 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 
 import numpy as np
 
-from benchmarks._common import RESULTS, SHARED, machine, train_subset
+from benchmarks._common import (
+    RESULTS,
+    SHARED,
+    UPRIGHT_BELOW,
+    machine,
+    train_subset,
+    upright_probability,
+)
 from skxray import ImageDirLoader, check_inputs, load_image_folder, load_pretrained
 from skxray.datasets import load_sample_xrays
-from skxray.evaluation._orientation import UPRIGHT_BELOW, upright_probability
 
 
 def rates(images):
