@@ -83,7 +83,8 @@ def warn_if_one_class(classifier, features):
     proba = keras.ops.convert_to_numpy(output(features.astype(np.float32)))
     predicted = (proba[:, 0] >= 0.5).astype(int) if proba.shape[1] == 1 else proba.argmax(1)
     if len(predicted) > 1 and np.unique(predicted).size == 1:
-        label = classifier.classes_[predicted[0]].tolist()
+        label = classifier.classes_[predicted[0]]
+        label = label.item() if isinstance(label, np.generic) else label
         warnings.warn(
             f"{type(classifier).__name__} predicts class {label!r} for all {len(predicted)} "
             "of its training images: the fit collapsed to one class. Train longer or on more "
