@@ -325,7 +325,7 @@ def test_verbose_prints_one_clean_line_per_epoch_in_a_log(synthetic, capsys):
     ScratchCNNClassifier(**{**FAST, "epochs": 2}, validation_split=0.25, verbose=1).fit(X, y)
     out = capsys.readouterr().out
     assert "\r" not in out and "\x1b" not in out  # no bar redrawn with control characters
-    assert out.count("Epoch ") == 2 and out.count("val_f1") == 2
+    assert out.count(", epoch ") == 2 and out.count("; validation loss") == 2
     ScratchCNNClassifier(**{**FAST, "epochs": 1}).fit(X, y)
     assert capsys.readouterr().out == ""
 
