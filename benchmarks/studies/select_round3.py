@@ -149,6 +149,8 @@ ENSEMBLES = {
     "default+lite0-frozen": ("default", "lite0-frozen"),
     "default+lite0-tuned": ("default", "lite0-tuned"),
 }
+NAMES = [*list(CANDIDATES)[:3], *ENSEMBLES, *list(CANDIDATES)[3:]]
+"""Every candidate, in the order rung 0 runs them (an ensemble right after its members)."""
 
 
 # ------------------------------------------------------------------------------ the data
@@ -376,9 +378,8 @@ def saved_fit(data, name, rung, fold, seed):
 def report(data, decision=None):
     """``candidates.csv`` from the saved fits only: rung 0, then rung 1 as far as it ran
     (an interrupted round reports its state; nothing is fitted)."""
-    names = [*list(CANDIDATES)[:3], *ENSEMBLES, *list(CANDIDATES)[3:]]
     table = {}
-    for name in names:
+    for name in NAMES:
         fit0 = saved_fit(data, name, 0, 0, 0)
         if fit0 is None:
             continue
@@ -417,7 +418,7 @@ def main():
     if args.smoke:
         global OUT, CACHE, SMOKE
         OUT, CACHE, SMOKE = Path("/tmp/round3-smoke"), Path("/tmp/round3-smoke/cache"), True
-    names = [*list(CANDIDATES)[:3], *ENSEMBLES, *list(CANDIDATES)[3:]]
+    names = NAMES
     if args.candidates:
         names = args.candidates.split(",")
     OUT.mkdir(parents=True, exist_ok=True)
