@@ -1,6 +1,6 @@
 """Rebuild the models that ship with skxray (issue 22), from the public train split.
 
-    python maint_tools/train_pretrained.py [--check]
+    python -m maint_tools.train_pretrained [--check]
 
 For each shipped model, ``recommended_classifier(paths=True)`` (the default recipe, random_state 0)
 is fitted on all 5216 images of ``chest_xray/train`` (Kermany et al. 2018, CC BY 4.0) and
@@ -32,6 +32,7 @@ import numpy as np
 import skxray
 from skxray import load_image_folder, recommended_classifier, save
 from skxray.datasets import load_sample_xrays
+from skxray.io._labels import fit_labels
 from skxray.models._recipe import DEFAULT_RECIPE, RECIPES
 from skxray.persistence._pretrained import PRETRAINED_DIR
 
@@ -58,16 +59,28 @@ TRAINED_ON = (
 
 
 def commit():
-    done = subprocess.run(["git", "rev-parse", "--short", "HEAD"], capture_output=True,
-                          text=True, cwd=ROOT)  # fmt: skip
+    """The commit the models are built from; ``-dirty`` when the checkout has changes."""
+    done = subprocess.run(["git", "describe", "--always", "--dirty", "--exclude", "*"],
+                          capture_output=True, text=True, cwd=ROOT)  # fmt: skip
     return done.stdout.strip() or "unknown"
+
+
+def machine():
+    """This machine in words, CPU model first: fit times differ by CPU kind (3x here)."""
+    model = platform.processor() or platform.machine()
+    cpuinfo = Path("/proc/cpuinfo")
+    for line in cpuinfo.read_text().splitlines() if cpuinfo.exists() else []:
+        if line.startswith("model name"):
+            model = line.split(":", 1)[1].strip()
+            break
+    return f"{model} ({platform.machine()}), {os.cpu_count()} CPU cores, no GPU"
 
 
 def fit(target):
     data = load_image_folder(SHARED / "data" / "chest_xray" / "train", target=target)
     model = recommended_classifier(paths=True, random_state=0)
     start = time.perf_counter()
-    model.fit(data.paths, data.target)
+    model.fit(data.paths, fit_labels(data.target, data.target_names))  # 3 classes: names
     return model, data, time.perf_counter() - start
 
 
@@ -93,14 +106,14 @@ def main():
             "skxray": skxray.__version__,
             "keras_backend": keras.backend.backend(),
         }
-        save(model, path, target_names=list(data.target_names), training_paths=data.paths,
-             provenance=provenance)  # fmt: skip
+        names = list(data.target_names) if len(data.target_names) == 2 else None  # classes_
+        save(model, path, target_names=names, training_paths=data.paths, provenance=provenance)
         blob = path.read_bytes()
         registry["models"][name] = {
             "file": path.name,
             "sha256": hashlib.sha256(blob).hexdigest(),
             "size_bytes": len(blob),
-            "classes": list(data.target_names),
+            "classes": [str(c) for c in model.classes_] if names is None else names,
             "recipe": DEFAULT_RECIPE,
             "commit": provenance["commit"],
             "trained_on": TRAINED_ON,
@@ -122,8 +135,8 @@ def main():
     out.mkdir(parents=True, exist_ok=True)
     meta = {
         "date": time.strftime("%Y-%m-%d"),
-        "machine": f"{platform.machine()}, {os.cpu_count()} cores, no GPU",
-        "command": " ".join(["python", *sys.argv]),
+        "machine": machine(),
+        "command": " ".join(["python -m maint_tools.train_pretrained", *sys.argv[1:]]),
     }
     (out / "train_pretrained.json").write_text(json.dumps({**meta, "models": results}, indent=1))
 

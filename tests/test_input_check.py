@@ -65,3 +65,79 @@ def test_upside_down_val_x_rays_are_flagged_by_the_shipped_model(shared_data):
     images = model[0].transform(load_image_folder(shared_data / "chest_xray_fullres_val").paths)
     assert not any("upside down" in r for r in check_inputs(model[1:], images).reasons)
     assert all("upside down" in r for r in check_inputs(model[1:], images[:, ::-1]).reasons)
+
+
+def test_conformal_quantile_is_the_finite_sample_rank():
+    from skxray.evaluation._input_check import conformal_quantile
+
+    scores = np.arange(1.0, 200.0)  # 199 scores: rank ceil(200 * 0.99) = 198
+    assert conformal_quantile(scores[::-1], 0.01) == 198.0
+    assert conformal_quantile(scores[:50], 0.01) == 50.0  # too few for the rank: the largest
+
+
+@pytest.mark.parametrize("n", [60, 200, 1000])
+def test_the_threshold_holds_its_false_flag_rate_on_new_samples_of_any_size(n):
+    # Issue 31, item 6: calibrated on the training distances themselves, the threshold
+    # flagged 8 % of new images for a model of 200 X-rays. Features of new images drawn
+    # as the training ones must be flagged at about ALPHA, whatever n.
+    from skxray.evaluation._input_check import ALPHA, _distances, fit_input_stats
+
+    rng = np.random.default_rng(0)
+    scale = rng.uniform(0.2, 3.0, 32)
+    stats = fit_input_stats(rng.normal(size=(n, 32)) * scale)
+    new = rng.normal(size=(20000, 32)) * scale
+    flagged = np.mean(_distances(new, stats["mean"], stats["precision"]) > stats["threshold"])
+    assert stats["calibration"] == f"split ({n // 5} of {n} training images)"
+    # conformal: at most ALPHA, or 1 / (n_calibration + 1) when the rank does not exist
+    bound = max(ALPHA, 1 / (n // 5 + 1))
+    assert 0 < flagged <= bound + 0.005, (flagged, bound)  # 0.005: sampling of the 20000
+
+
+def test_a_validation_split_calibrates_the_threshold_on_the_images_held_out():
+    data = make_synthetic_xrays(220, 32, random_state=0)
+    clf = ScratchCNNClassifier(**{**TINY_CNN, "validation_split": 0.5})
+    clf.fit(data.images, data.target)
+    assert clf.input_stats_["calibration"] == "held-out (110 images)"
+    explicit = ScratchCNNClassifier(**TINY_CNN).fit(
+        data.images[:110], data.target[:110], validation_data=(data.images[110:], data.target[110:])
+    )
+    assert explicit.input_stats_["calibration"] == "held-out (110 images)"
+    # too few held out for ALPHA's rank: a fifth of the training images calibrate instead
+    few = ScratchCNNClassifier(**{**TINY_CNN, "validation_split": 0.2}).fit(
+        data.images[:100], data.target[:100]
+    )
+    assert few.input_stats_["calibration"] == "split (16 of 80 training images)"
+
+
+def test_calibrate_input_check_bounds_the_false_flags_on_images_like_the_calibration_ones(
+    tmp_path,
+):
+    import skxray
+    from skxray import calibrate_input_check
+
+    data = make_synthetic_xrays(420, 32, random_state=1)
+    clf = ScratchCNNClassifier(**TINY_CNN).fit(data.images[:60], data.target[:60])
+    threshold = clf.input_stats_["threshold"]
+    before = check_inputs(clf, data.images[240:]).score
+    assert calibrate_input_check(clf, data.images[60:240], alpha=0.05) is clf
+    assert clf.input_stats_["calibration"] == "conformal on 180 held-out images, alpha 0.05"
+    after = check_inputs(clf, data.images[240:])  # new images drawn as the calibration ones
+    assert after.flagged.mean() <= 0.05 + 0.04  # alpha, plus the sampling of 180 images
+    moved = clf.input_stats_["threshold"] / threshold  # one factor for every image's score
+    assert moved != 1 and np.allclose(after.score * moved, before)
+    path = tmp_path / "calibrated.skxray"
+    skxray.save(clf, path)
+    assert skxray.load(path).input_stats_["threshold"] == clf.input_stats_["threshold"]
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "match"),
+    [({"alpha": 0.0}, r"alpha must be a float in \(0, 1\); got 0.0"),
+     ({"alpha": 0.01}, "alpha=0.01 needs at least 99 images, got 40")],
+)  # fmt: skip
+def test_calibrate_input_check_names_what_is_wrong(fitted, kwargs, match):
+    from skxray import calibrate_input_check
+
+    clf, images = fitted
+    with pytest.raises(ValueError, match=match):
+        calibrate_input_check(clf, images, **kwargs)

@@ -101,14 +101,14 @@ def evaluate(args):
 
     from .. import evaluate as evaluate_model
     from .. import load_image_folder, write_model_card
-    from ..io._labels import SUBTYPE_NAMES
+    from ..io._labels import SUBTYPE_NAMES, fit_labels
 
     out = make_folder(args.out)
     model, metadata = _load_model(args.model, args)
     names, _ = class_names(model, metadata)
     threshold = threshold_of(args, metadata, len(names))
     # A model of the subtypes is scored on the subtypes of DATA_DIR's NORMAL/ and PNEUMONIA/.
-    target = "subtype" if list(names) == list(SUBTYPE_NAMES) else "folder"
+    target = "subtype" if sorted(names) == sorted(SUBTYPE_NAMES) else "folder"
     data = load_image_folder(args.data_dir, target=target)
     if len(data.target_names) != len(names):
         raise CommandError(
@@ -119,10 +119,13 @@ def evaluate(args):
     progress(
         args, f"scoring {plural(len(images), 'image')}, {args.bootstrap} bootstrap resamples..."
     )
+    y = data.target
+    if all(isinstance(c, str) for c in model.classes_):  # classes_ are names: labels too
+        y = fit_labels(data.target, data.target_names)
     report = evaluate_model(
         rest,
         images,
-        data.target,
+        y,
         threshold=0.5 if threshold is None else threshold,
         n_bootstrap=args.bootstrap,
         random_state=0,
@@ -181,6 +184,7 @@ def train(args):
         recommended_classifier,
         write_model_card,
     )
+    from ..io._labels import fit_labels
     from ..utils._estimators import members
 
     out = check_output_file(args.out, "model file")
@@ -220,10 +224,12 @@ def train(args):
     progress(args, "training...")
     start = time.perf_counter()
     try:
-        clf.fit(data.paths, data.target)
+        clf.fit(data.paths, fit_labels(data.target, data.target_names))
     except WeightsNotAvailableError as exc:
         raise CommandError(_imagenet_weights_message(exc)) from exc
-    _save_model(clf, out, target_names=data.target_names, training_paths=list(data.paths))
+    # Three classes or more are fitted on their names, which classes_ then records.
+    names = data.target_names if len(data.target_names) == 2 else None
+    _save_model(clf, out, target_names=names, training_paths=list(data.paths))
     card = out.with_name("MODEL_CARD.md")
     write_model_card(
         card, load_metadata(out), title=f"skxray model {out.name} (recipe {args.recipe})"

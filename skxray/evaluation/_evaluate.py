@@ -220,7 +220,9 @@ def evaluate(
         Names of the classes for the text and the plots, e.g. a loader's
         ``data.target_names`` (``["NORMAL", "PNEUMONIA"]``). ``None`` says
         "negative" and "positive" (binary) or "class 0", "class 1"...:
-        skxray cannot tell from labels alone which classes they are.
+        skxray cannot tell from labels alone which classes they are. A
+        classifier of three classes or more whose ``classes_`` are strings
+        (fitted on ``"BACTERIA"``...) is named by them.
 
     Returns
     -------
@@ -279,6 +281,8 @@ def _evaluate_multiclass(
     unknown = sorted(set(np.unique(y).tolist()) - set(classes.tolist()))
     if unknown:
         raise ValueError(f"y holds labels {unknown} that are not in classes_ {classes.tolist()}.")
+    if target_names is None and classes.dtype.kind in "US":  # classes_ that are names
+        target_names = [str(c) for c in classes]
     return evaluate_multiclass_scores(
         np.searchsorted(classes, y),  # classes_ is sorted, as np.unique gives it
         proba,

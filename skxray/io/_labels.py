@@ -117,3 +117,16 @@ def _subtype_labels(paths, folder_target, classes, root):
             continue
         labels[i] = SUBTYPE_NAMES.index(subtype)
     return labels, ok, problems
+
+
+def fit_labels(target, target_names):
+    """The labels to fit a classifier on: ``target`` for two classes, the names for more.
+
+    Two classes stay 0 / 1, so that ``scoring="f1"`` scores PNEUMONIA (label 1) as
+    scikit-learn expects. Three or more become their names (``"BACTERIA"``...), so that a
+    fitted model's ``classes_`` names its classes, sorted as scikit-learn sorts them.
+    """
+    target = np.asarray(target)
+    if len(target_names) <= 2:
+        return target
+    return np.asarray(target_names, dtype=object)[target].astype(str)

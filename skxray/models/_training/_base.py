@@ -11,7 +11,7 @@ from sklearn.model_selection import train_test_split
 from sklearn.utils import ClassifierTags
 from sklearn.utils.validation import check_is_fitted
 
-from ...evaluation._input_check import fit_input_stats, penultimate_features, warn_if_one_class
+from ...evaluation._input_check import fitted_input_stats, penultimate_features
 from ...io._stream import ImageStream
 from ...utils._compat import (
     get_optimizer_class,
@@ -347,16 +347,14 @@ class BaseXrayClassifier(ParamsValidated, KerasClassifier):
         # scikeras' fit routes keyword arguments to keras.Model.fit only after its own data
         # checks; the explicit validation set is kept here until _split_validation reads it.
         self._validation_data = validation_data
+        self._held_out = None  # what _split_validation held out from the network
         try:
             super().fit(X, y, sample_weight=sample_weight)
+            self.input_stats_ = None  # a stream is not read again for them
+            if not isinstance(X, ImageStream):  # calibrated on what the network held out
+                self.input_stats_ = fitted_input_stats(self, self._model_input(X), self._held_out)
         finally:
-            del self._validation_data
-        self.input_stats_ = None  # a stream is not read again for them
-        if not isinstance(X, ImageStream):
-            images = self._model_input(X)
-            features = self._penultimate_features(images)
-            self.input_stats_ = fit_input_stats(features, images)
-            warn_if_one_class(self, features)
+            del self._validation_data, self._held_out
         return self
 
     def _penultimate_features(self, X):
@@ -370,6 +368,7 @@ class BaseXrayClassifier(ParamsValidated, KerasClassifier):
             X_val, y_val = validation_data
             X_val = X_val if isinstance(X_val, ImageStream) else self._model_input(X_val)
             y_val = self.target_encoder_.transform(np.asarray(y_val))
+            self._held_out = X_val
             return X, y, sample_weight, (X_val, y_val)
         if not self.validation_split:
             return X, y, sample_weight, None
@@ -379,6 +378,8 @@ class BaseXrayClassifier(ParamsValidated, KerasClassifier):
             index, test_size=self.validation_split, stratify=labels, random_state=self._random_state
         )
         weights = None if sample_weight is None else sample_weight[train]
+        if getattr(self, "_held_out", False) is None:  # fit, not partial_fit: calibrate on val
+            self._held_out = val
         return X[train], y[train], weights, (X[val], y[val])
 
     def _fit_keras_model(self, X, y, sample_weight, warm_start, epochs, initial_epoch, **kwargs):
