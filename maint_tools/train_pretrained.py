@@ -89,6 +89,7 @@ def main():
     parser.add_argument("--check", action="store_true", help="fit twice, report max |dp|")
     parser.add_argument("--out", default=str(ROOT / "benchmarks" / "results" / "train_pretrained"))
     args = parser.parse_args()
+    built_from = commit()  # before any model file is written: they are tracked files
     sample = load_sample_xrays(load_images=False).paths
     registry, results = {"models": {}}, {}
     for name, spec in MODELS.items():
@@ -100,7 +101,7 @@ def main():
             "recipe_description": RECIPES[DEFAULT_RECIPE]["description"],
             "random_state": 0,
             "target": spec["target"],
-            "commit": commit(),
+            "commit": built_from,
             "trained_on": TRAINED_ON,
             "n_train": len(data.paths),
             "skxray": skxray.__version__,

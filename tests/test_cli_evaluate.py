@@ -109,8 +109,12 @@ def test_train_then_evaluate_the_recommended_recipe(tmp_path, capsys):
     assert "['NORMAL', 'BACTERIA', 'VIRUS']" in out
     card = (tmp_path / "MODEL_CARD.md").read_text()
     assert "not for diagnosis" in card and "200 image files" in card and "Not measured" in card
-    assert "Classes: NORMAL, BACTERIA, VIRUS" in card and "most probable class" in card
+    # fitted on the class names (issue 31, item 9): classes_ name them, sorted
+    assert "Classes: BACTERIA, NORMAL, VIRUS" in card and "most probable class" in card
     fitted = load(model)
+    names = ["BACTERIA", "NORMAL", "VIRUS"]
+    assert fitted.classes_.tolist() == names
+    assert set(fitted.predict(list(load_image_folder(sample).paths[:4]))) <= set(names)
     preprocess = list(RECIPES[DEFAULT_RECIPE]["preprocess"])
     assert [name for name, _ in fitted.steps] == ["imagedirloader", *preprocess, "classifier"]
     assert fitted[0].image_size == RECIPES[DEFAULT_RECIPE]["image_size"]

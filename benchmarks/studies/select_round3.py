@@ -76,7 +76,7 @@ from pathlib import Path
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 
 import numpy as np
-from sklearn.metrics import roc_auc_score, roc_curve
+from sklearn.metrics import balanced_accuracy_score, roc_auc_score, roc_curve
 from sklearn.pipeline import make_pipeline
 
 from benchmarks._common import RESULTS, SHARED, machine, train_subset
@@ -338,6 +338,25 @@ def decide(rows1):
 
 
 # ------------------------------------------------------------------------------ reports
+def threshold_check(data, name, chosen):
+    """Balanced accuracy of ``name``'s seed-0 fits on folds 0-2, pooled, at 0.5 and at step
+    6's ``chosen`` threshold, clean and under each shift (``threshold.csv``): does the
+    threshold chosen on clean images hold under the shifts the rule scores?"""
+    fits = [f for fold in (0, 1, 2) if (f := saved_fit(data, name, 1, fold, 0))]
+    y = np.concatenate([data.y[data.folds[f["fold"]][1]] for f in fits])
+    rows = {}
+    for shift in fits[0]["proba"]:
+        p = np.concatenate([f["proba"][shift] for f in fits])
+        rows[shift] = {
+            f"balanced accuracy at {t:g}": float(balanced_accuracy_score(y, p >= t))
+            for t in (0.5, round(chosen, 3))
+        } | {
+            f"specificity at {t:g}": float(np.mean(p[y == 0] < t)) for t in (0.5, round(chosen, 3))
+        }
+    write_csv(OUT / "threshold.csv", rows, first="images")
+    return rows
+
+
 def write_csv(path, rows, first="candidate"):
     keys = list(next(iter(rows.values())))
     with open(path, "w", newline="") as handle:
@@ -426,6 +445,17 @@ def main():
     data = Data()
     if args.report:
         print(json.dumps(report(data), indent=1))
+        decided = (
+            json.loads((OUT / "decision.json").read_text())
+            if (OUT / "decision.json").exists()
+            else {}
+        )
+        if decided.get("threshold") is not None:
+            print(
+                json.dumps(
+                    threshold_check(data, decided["default"], decided["threshold"]), indent=1
+                )
+            )
         write_csv(OUT / "cost.csv", cost_table())
         return
     rows0 = rung0(data, names)
@@ -439,6 +469,8 @@ def main():
         (OUT / "decision.json").write_text(json.dumps(decision, indent=1))
         print("rung 1:", json.dumps(rows1, indent=1), "\ndecision:", decision, flush=True)
         report(data, decision)
+        if decision.get("threshold") is not None:
+            threshold_check(data, decision["default"], decision["threshold"])
     cost = cost_table()
     if cost:
         write_csv(OUT / "cost.csv", cost)
