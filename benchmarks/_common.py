@@ -32,6 +32,8 @@ WEIGHTS = os.environ.get(
 )
 
 _INTERNALS = {
+    "ALPHA": "skxray.evaluation._input_check",  # the input check's false-flag rate
+    "conformal_quantile": "skxray.evaluation._input_check",  # and its calibration
     "DEFAULT_RECIPE": "skxray.models._recipe",  # the name of recommended_classifier's default
     "INCEPTION_HEAD": "skxray.models._recipe",  # the "inception" preset's head settings
     "evaluate_multiclass_scores": "skxray.evaluation._multiclass",
@@ -164,3 +166,67 @@ def print_markdown(header, rows):
     lines += ["| " + " | ".join(row) + " |" for row in rows]
     print("\n".join(lines) + "\n", flush=True)
     return lines
+
+
+# Images that are not chest X-rays, written to a folder (input_check.py, input_calibration.py).
+
+
+def photo_tiles(folder, rng, n_per_image=50):
+    """Tiles of scikit-learn's two sample photographs, in colour and grey, as PNG files."""
+    from PIL import Image
+    from sklearn.datasets import load_sample_images
+
+    paths = []
+    for k, photo in enumerate(load_sample_images().images):
+        h, w = photo.shape[:2]
+        for i in range(n_per_image):
+            side = int(rng.integers(64, 400))
+            y, x = int(rng.integers(0, h - side)), int(rng.integers(0, w - side))
+            tile = Image.fromarray(photo[y : y + side, x : x + side])
+            for mode in ("RGB", "L"):
+                path = folder / f"photo{k}_{i}_{mode}.png"
+                tile.convert(mode).save(path)
+                paths.append(path)
+    return paths
+
+
+def bundled_pictures(folder):
+    """matplotlib's three sample pictures, in colour and grey, as PNG files."""
+    import matplotlib
+    from PIL import Image
+
+    data = Path(matplotlib.get_data_path()) / "sample_data"
+    paths = []
+    for name in ("grace_hopper.jpg", "Minduka_Present_Blue_Pack.png", "logo2.png"):
+        with Image.open(data / name) as image:
+            for mode in ("RGB", "L"):
+                path = folder / f"{Path(name).stem}_{mode}.png"
+                image.convert(mode).save(path)
+                paths.append(path)
+    return paths
+
+
+def synthetic(folder, rng):
+    """Noise, checkerboards, gradients, rings, blank, tiny and elongated images, as PNG."""
+    from PIL import Image
+
+    images = {}
+    for i in range(10):
+        images[f"uniform_{i}"] = rng.random((224, 224))
+        images[f"gauss_{i}"] = np.clip(rng.normal(0.5, 0.2, (224, 224)), 0, 1)
+        n = int(rng.integers(2, 16))
+        images[f"checker_{i}"] = (np.indices((224, 224)).sum(0) // (224 // n)) % 2 * 1.0
+        images[f"gradient_{i}"] = np.tile(np.linspace(0, 1, 224), (224, 1)) ** (i + 1)
+        r = np.hypot(*np.indices((224, 224)) - 112)
+        images[f"rings_{i}"] = 0.5 + 0.5 * np.sin(r / (i + 2))
+        images[f"blank_{i}"] = np.full((224, 224), i / 9)
+    images["one_pixel"] = np.full((1, 1), 0.5)
+    images["tiny"] = rng.random((16, 16))
+    images["wide"] = rng.random((64, 640))
+    images["tall"] = rng.random((900, 100))
+    paths = []
+    for name, array in images.items():
+        path = folder / f"{name}.png"
+        Image.fromarray((array * 255).astype(np.uint8)).save(path)
+        paths.append(path)
+    return paths

@@ -78,19 +78,25 @@ def test_conformal_quantile_is_the_finite_sample_rank():
 @pytest.mark.parametrize("n", [60, 200, 1000])
 def test_the_threshold_holds_its_false_flag_rate_on_new_samples_of_any_size(n):
     # Issue 31, item 6: calibrated on the training distances themselves, the threshold
-    # flagged 8 % of new images for a model of 200 X-rays. Features of new images drawn
-    # as the training ones must be flagged at about ALPHA, whatever n.
+    # flagged from 99.5 % (200 images) to 4.7 % (2590) of unseen X-rays. Features of new
+    # images drawn as the training ones must be flagged at about ALPHA, whatever n:
+    # conformal calibration bounds the rate on average over training sets, so average 40.
     from skxray.evaluation._input_check import ALPHA, _distances, fit_input_stats
 
     rng = np.random.default_rng(0)
     scale = rng.uniform(0.2, 3.0, 32)
-    stats = fit_input_stats(rng.normal(size=(n, 32)) * scale)
-    new = rng.normal(size=(20000, 32)) * scale
-    flagged = np.mean(_distances(new, stats["mean"], stats["precision"]) > stats["threshold"])
-    assert stats["calibration"] == f"split ({n // 5} of {n} training images)"
+    rates = []
+    for _ in range(40):
+        stats = fit_input_stats(rng.normal(size=(n, 32)) * scale)
+        new = rng.normal(size=(2000, 32)) * scale
+        rates.append(
+            np.mean(_distances(new, stats["mean"], stats["precision"]) > stats["threshold"])
+        )
+    n_calibration = max(n // 5, min(100, n // 2))  # a fifth, or enough for ALPHA's rank
+    assert stats["calibration"] == f"split ({n_calibration} of {n} training images)"
     # conformal: at most ALPHA, or 1 / (n_calibration + 1) when the rank does not exist
-    bound = max(ALPHA, 1 / (n // 5 + 1))
-    assert 0 < flagged <= bound + 0.005, (flagged, bound)  # 0.005: sampling of the 20000
+    bound = max(ALPHA, 1 / (n_calibration + 1))
+    assert 0 < np.mean(rates) <= bound + 0.005, (np.mean(rates), bound)
 
 
 def test_a_validation_split_calibrates_the_threshold_on_the_images_held_out():
@@ -106,7 +112,7 @@ def test_a_validation_split_calibrates_the_threshold_on_the_images_held_out():
     few = ScratchCNNClassifier(**{**TINY_CNN, "validation_split": 0.2}).fit(
         data.images[:100], data.target[:100]
     )
-    assert few.input_stats_["calibration"] == "split (16 of 80 training images)"
+    assert few.input_stats_["calibration"] == "split (40 of 80 training images)"
 
 
 def test_calibrate_input_check_bounds_the_false_flags_on_images_like_the_calibration_ones(

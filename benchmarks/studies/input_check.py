@@ -29,64 +29,12 @@ from pathlib import Path
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 
-import matplotlib
 import numpy as np
 from PIL import Image
-from sklearn.datasets import load_sample_images
 
-from benchmarks._common import RESULTS, SHARED
+from benchmarks._common import RESULTS, SHARED, bundled_pictures, photo_tiles, synthetic
 from skxray import check_inputs, load_image_folder, load_pretrained
 from skxray.datasets import load_sample_xrays
-
-
-def photo_tiles(folder, rng, n_per_image=50):
-    paths = []
-    for k, photo in enumerate(load_sample_images().images):
-        h, w = photo.shape[:2]
-        for i in range(n_per_image):
-            side = int(rng.integers(64, 400))
-            y, x = int(rng.integers(0, h - side)), int(rng.integers(0, w - side))
-            tile = Image.fromarray(photo[y : y + side, x : x + side])
-            for mode in ("RGB", "L"):
-                path = folder / f"photo{k}_{i}_{mode}.png"
-                tile.convert(mode).save(path)
-                paths.append(path)
-    return paths
-
-
-def bundled_pictures(folder):
-    data = Path(matplotlib.get_data_path()) / "sample_data"
-    paths = []
-    for name in ("grace_hopper.jpg", "Minduka_Present_Blue_Pack.png", "logo2.png"):
-        with Image.open(data / name) as image:
-            for mode in ("RGB", "L"):
-                path = folder / f"{Path(name).stem}_{mode}.png"
-                image.convert(mode).save(path)
-                paths.append(path)
-    return paths
-
-
-def synthetic(folder, rng):
-    images = {}
-    for i in range(10):
-        images[f"uniform_{i}"] = rng.random((224, 224))
-        images[f"gauss_{i}"] = np.clip(rng.normal(0.5, 0.2, (224, 224)), 0, 1)
-        n = int(rng.integers(2, 16))
-        images[f"checker_{i}"] = (np.indices((224, 224)).sum(0) // (224 // n)) % 2 * 1.0
-        images[f"gradient_{i}"] = np.tile(np.linspace(0, 1, 224), (224, 1)) ** (i + 1)
-        r = np.hypot(*np.indices((224, 224)) - 112)
-        images[f"rings_{i}"] = 0.5 + 0.5 * np.sin(r / (i + 2))
-        images[f"blank_{i}"] = np.full((224, 224), i / 9)
-    images["one_pixel"] = np.full((1, 1), 0.5)
-    images["tiny"] = rng.random((16, 16))
-    images["wide"] = rng.random((64, 640))
-    images["tall"] = rng.random((900, 100))
-    paths = []
-    for name, array in images.items():
-        path = folder / f"{name}.png"
-        Image.fromarray((array * 255).astype(np.uint8)).save(path)
-        paths.append(path)
-    return paths
 
 
 def as_dicom(paths, folder):

@@ -13,10 +13,10 @@
 The threshold is a split-conformal quantile (Vovk et al. 2005; Angelopoulos and Bates,
 "A gentle introduction to conformal prediction", 2021) of distances that the statistics did
 not see: images held out from the network (its validation split) when there are enough,
-else a fifth of the training images kept out of the mean and covariance. A training
-image's distance from statistics fitted on it is optimistic, the more so the fewer the
-images: calibrated on those, a model of the default recipe fitted on 200 X-rays flagged
-99.5 % of unseen ones, and one fitted on 1000 flagged 21 %
+else a fifth of the training images (100 when a fifth is fewer) kept out of the mean and
+covariance. A training image's distance from statistics fitted on it is optimistic, the
+more so the fewer the images: calibrated on those, models of the default recipe fitted on
+200 X-rays flagged 92-99.8 % of unseen ones, and one fitted on 1000 flagged 20 %
 (``benchmarks/studies/input_calibration.py``). :func:`calibrate_input_check` recalibrates
 a fitted model on X-rays it never saw (no labels needed), for a guarantee on images like
 them.
@@ -42,7 +42,7 @@ MIN_STD = 0.02  # on [0, 1]: below, the image is blank or nearly so
 MAX_COLOUR = 0.04  # mean |R-G| + |G-B| on [0, 1] of a thumbnail
 ALPHA = 0.01  # the false-flag rate the fit calibrates the distance threshold for
 CALIBRATION_SPLIT = 5  # 1 / the training images that calibrate when none were held out
-MIN_HELD_OUT = 100  # held-out images needed to calibrate on them at ALPHA (1 / ALPHA)
+MIN_HELD_OUT = 100  # calibration images that ALPHA's conformal rank needs (1 / ALPHA)
 TRAINED_UPRIGHT = 0.9  # of a model's training images found upright: orientation is checked
 
 
@@ -76,7 +76,8 @@ def fit_input_stats(features, images=None, held_out=None):
     Split-conformal: with ``held_out`` (features of ``MIN_HELD_OUT`` images or more that the
     network did not train on), the Gaussian is fitted on all ``features`` and the threshold
     is the conformal quantile at ``ALPHA`` of the held-out distances. Otherwise a seeded
-    fifth of the training images is kept out of the Gaussian and calibrates it
+    fifth of the training images is kept out of the Gaussian and calibrates it, or
+    ``MIN_HELD_OUT`` of them when a fifth is fewer (at most half the images)
     (``"calibration"`` says which). With the training ``images``, also the fraction of them
     that the orientation check finds upright (``"upright"``): the check is applied only to
     a model trained on upright X-rays."""
@@ -84,7 +85,8 @@ def fit_input_stats(features, images=None, held_out=None):
         return None
     if held_out is None or len(held_out) < MIN_HELD_OUT:
         order = np.random.default_rng(0).permutation(len(features))
-        n_fit = len(features) - max(1, len(features) // CALIBRATION_SPLIT)
+        n = len(features)
+        n_fit = n - max(1, n // CALIBRATION_SPLIT, min(MIN_HELD_OUT, n // 2))
         features, held_out = features[order[:n_fit]], features[order[n_fit:]]
         calibration = f"split ({len(held_out)} of {len(order)} training images)"
     else:
