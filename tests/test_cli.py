@@ -28,8 +28,11 @@ from skxray import (
     ImageDirLoader,
     ScratchCNNClassifier,
     __version__,
+    check_inputs,
     load,
     load_image_folder,
+    load_metadata,
+    pretrained_path,
     save,
 )
 from skxray.cli import main
@@ -162,7 +165,7 @@ def test_help_and_version_start_fast_without_tensorflow(flag, tmp_path):
 def test_version_and_plain_help(capsys):
     status, out, _ = run(capsys, "--version")
     assert status == 0 and out.strip() == f"skxray {__version__}"
-    for command in ("demo", "train", "evaluate", "predict", "explain"):
+    for command in ("demo", "train", "evaluate", "predict", "explain", "calibrate"):
         status, out, _ = run(capsys, command, "--help")
         assert status == 0 and "``" not in out and "--quiet" in out
     assert "(default: predictions.csv)" in run(capsys, "predict", "--help")[1]
@@ -600,3 +603,37 @@ def test_explain_shows_the_input_warning_that_predict_gives(tmp_path, capsys):
     alts = {image["alt"].split(": ")[0].split()[-1]: image["alt"] for image in parser.images}
     assert f"warning: {flags['portrait.jpeg']}" in alts["portrait.jpeg"]
     assert "warning" not in alts["xray.jpeg"]
+
+
+def test_calibrate_recalibrates_the_input_check_and_keeps_the_metadata(files, tmp_path, capsys):
+    # Issue 31, item 6: a site recalibrates a model's input check on its own X-rays.
+    out = tmp_path / "calibrated.skxray"
+    sample = get_sample_xrays_path()
+    status, stdout, _ = run(capsys, "calibrate", "--model", files / "model.skxray", sample,
+                            "--alpha", "0.05", "--out", out)  # fmt: skip
+    assert status == 0 and "on 200 images at alpha 0.05" in stdout and str(out) in stdout
+    calibrated, original = load(out), load(files / "model.skxray")
+    stats = members(calibrated[-1])[0].input_stats_
+    assert stats["calibration"] == "conformal on 200 held-out images, alpha 0.05"
+    assert stats["threshold"] != members(original[-1])[0].input_stats_["threshold"]
+    metadata = load_metadata(out)
+    assert metadata["class_names"] == load_metadata(files / "model.skxray")["class_names"]
+    assert metadata["provenance"]["input_check"] == {"calibrated_on": 200, "alpha": 0.05}
+    flagged = check_inputs(calibrated, list(load_image_folder(sample).paths)).reasons
+    assert sum("unlike the training images" in r for r in flagged) <= 0.05 * 200
+    # a shipped model by name: its training-data fingerprint is kept
+    shipped = tmp_path / "shipped.skxray"
+    tree = files / "tree"
+    assert run(capsys, "calibrate", "--model", "pneumonia", tree, "--alpha", "0.2",
+               "--out", shipped)[0] == 0  # fmt: skip
+    assert (
+        load_metadata(shipped)["training_data"]
+        == load_metadata(pretrained_path("pneumonia"))["training_data"]
+    )
+
+
+def test_calibrate_needs_enough_images_for_its_alpha(files, capsys):
+    check_error(capsys, ["calibrate", "--model", files / "model.skxray", files / "tree"],
+                "alpha=0.01 needs at least 99 images, got 6")  # fmt: skip
+    status, _, err = run(capsys, "calibrate", files / "tree", "--alpha", "2")
+    assert status == 2 and "is not between 0 and 1" in err

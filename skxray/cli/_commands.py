@@ -15,13 +15,16 @@ from ._inputs_outputs import (
     check_output_file,
     class_names,
     decode_for,
+    image_files,
     keras_verbosity,
     make_folder,
     model_and_images,
     one_line,
     plural,
+    precheck_images,
     progress,
     report_skipped,
+    resolve_model,
     threshold_of,
 )
 
@@ -40,6 +43,43 @@ def models(args):
         )
     print(f"Training data: {shipped[0]['trained_on']}.")
     print("Use one with: skxray predict --model NAME PATH... (default: pneumonia)")
+    return 0
+
+
+def calibrate(args):
+    from ..evaluation._input_check import calibrate_input_check, check_inputs
+
+    out = check_output_file(args.out, "model file")
+    inputs = resolve_model(args, args.inputs)
+    scanned = []  # non-image entries of the folders given: reported, not fatal
+    files = image_files(inputs, scanned)
+    if not args.skip_bad:
+        precheck_images(files)
+    model, metadata = _load_model(args.model, args)
+    images, paths, problems, rest = decode_for(model, args.model, files, args, args.skip_bad)
+    distance = "unlike the training images"
+    before = sum(distance in r for r in check_inputs(rest, images, paths=paths).reasons)
+    try:
+        calibrate_input_check(rest, images, alpha=args.alpha)  # rest shares model's steps
+    except ValueError as exc:
+        raise CommandError(one_line(exc).removeprefix("calibrate_input_check: ")) from exc
+    after = sum(distance in r for r in check_inputs(rest, images, paths=paths).reasons)
+    provenance = dict(metadata.get("provenance") or {})
+    provenance["input_check"] = {"calibrated_on": len(images), "alpha": args.alpha}
+    _save_model(
+        model,
+        out,
+        target_names=list(metadata["class_names"]),
+        threshold=metadata.get("threshold") or 0.5,  # None: three classes, most probable
+        training_paths=metadata.get("training_data"),  # the original's fingerprint, kept
+        provenance=provenance,
+    )
+    print(
+        f"Calibrated the input check on {plural(len(images), 'image')} at alpha {args.alpha:g}: "
+        f"{before} of them were unlike the training images before, {after} now; wrote {out}"
+        + report_skipped(scanned + problems)
+    )
+    print(f"Use it with: skxray predict --model {out} PATH...")
     return 0
 
 

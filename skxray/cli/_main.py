@@ -35,7 +35,7 @@ def _quiet_libraries(verbose):
             logger.setLevel(level)
 
 
-_KERAS_WHEN_NEEDED = ("models", "predict", "explain", "evaluate")
+_KERAS_WHEN_NEEDED = ("models", "predict", "explain", "evaluate", "calibrate")
 """Commands that load Keras only once their inputs are checked (``models``: never)."""
 
 

@@ -317,6 +317,34 @@ def build_parser():
         action="store_true",
         help="skip unreadable images (listed on stderr) instead of stopping at the first",
     )
+    calibrate = command(
+        "calibrate",
+        "recalibrate a model's input check on chest X-rays it never saw",
+        "Recalibrate the input check of a model (the warning column of predict) on chest "
+        "X-rays it never saw, such as a site's own; no labels are needed. New X-rays like "
+        "them are then flagged as unlike the training images with probability at most "
+        "--alpha (split-conformal calibration). Writes the recalibrated model to --out.",
+    )
+    _optional_model(calibrate)
+    calibrate.add_argument(
+        "inputs", nargs="+", metavar="PATH", help="X-ray files and folders the model never saw"
+    )
+    calibrate.add_argument(
+        "--out", default="skxray-calibrated.skxray", metavar="FILE", help="model file to write"
+    )
+    calibrate.add_argument(
+        "--alpha",
+        type=_probability,
+        default=0.01,
+        metavar="RATE",
+        help="false-flag rate to guarantee, 0.01 unless given (needs 1/RATE - 1 images)",
+    )
+    calibrate.add_argument(
+        "--skip-bad",
+        action="store_true",
+        help="skip unreadable images (listed on stderr) instead of stopping at the first",
+    )
+    calibrate.set_defaults(threshold=None)
     command(
         "models",
         "list the models that ship with skxray",

@@ -138,6 +138,13 @@ def _check_parameters(nets):
 
 
 def _fingerprint(training_paths):
+    if isinstance(training_paths, dict):  # another file's record, kept (a re-saved model)
+        if set(training_paths) != {"n_files", "sha256"}:
+            raise ValueError(
+                "training_paths: a dict must be the 'training_data' of a model file's metadata "
+                f"(keys n_files and sha256); got keys {sorted(training_paths)}"
+            )
+        return {"n_files": int(training_paths["n_files"]), "sha256": str(training_paths["sha256"])}
     if isinstance(training_paths, (str, os.PathLike)):
         root = Path(training_paths)
         if not root.is_dir():
@@ -214,10 +221,12 @@ def save(model, path, *, target_names=None, threshold=0.5, training_paths=None, 
         recorded for the file's users (``predict`` itself is unchanged). A
         model of three classes or more records ``None``: it predicts the most
         probable class.
-    training_paths : folder or list of paths, default=None
+    training_paths : folder, list of paths or dict, default=None
         The training images (a folder, searched recursively, or file paths):
         records their count and a sha256 of their sorted file names (names
-        only, not contents).
+        only, not contents). A dict is another file's record
+        (``load_metadata(path)["training_data"]``), kept as it is, for a model
+        saved again (e.g. after :func:`~skxray.calibrate_input_check`).
     provenance : dict, default=None
         Where the model comes from, recorded as ``metadata["provenance"]``: a
         dict of str keys and JSON values, e.g. ``{"recipe": ...,
