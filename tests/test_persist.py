@@ -209,6 +209,11 @@ def test_metadata_defaults_and_folder_fingerprint(cnn, tmp_path):
     )
     assert meta["training_data"] == skxray.load_metadata(tmp_path / "b.skxray")["training_data"]
     assert meta["training_data"]["n_files"] == 200
+    # A model saved again (after calibrate_input_check) keeps the first file's record.
+    skxray.save(cnn, tmp_path / "c.skxray", training_paths=meta["training_data"])
+    assert skxray.load_metadata(tmp_path / "c.skxray")["training_data"] == meta["training_data"]
+    with pytest.raises(ValueError, match=r"keys n_files and sha256\); got keys \['n'\]"):
+        skxray.save(cnn, tmp_path / "d.skxray", training_paths={"n": 3})
 
 
 # ------------------------------------------------------------------- save errors
