@@ -7,7 +7,6 @@ from collections.abc import Mapping
 import keras
 import numpy as np
 from scikeras.wrappers import KerasClassifier
-from sklearn.model_selection import train_test_split
 from sklearn.utils import ClassifierTags
 from sklearn.utils.validation import check_is_fitted
 
@@ -36,6 +35,7 @@ from ._losses import SparseCategoricalCrossentropyWithSmoothing
 from ._seeding import _keep_op_determinism, _seeded_keras
 from ._tf_memory import quiet_retracing_warnings, release_traced_gradients
 from ._tta import translated_views
+from ._validation import split_validation
 
 _ROUTED = ("optimizer", "fit", "predict", "callbacks")  # scikeras prefixes skxray accepts
 _ROUTING_PREFIXES = tuple(prefix + "__" for prefix in _ROUTED)
@@ -363,24 +363,7 @@ class BaseXrayClassifier(ParamsValidated, KerasClassifier):
         return penultimate_features(self.model_, X, self.batch_size)
 
     def _split_validation(self, X, y, sample_weight):
-        validation_data = getattr(self, "_validation_data", None)  # None in partial_fit
-        if validation_data is not None:
-            X_val, y_val = validation_data
-            X_val = X_val if isinstance(X_val, ImageStream) else self._model_input(X_val)
-            y_val = self.target_encoder_.transform(np.asarray(y_val))
-            self._held_out = X_val
-            return X, y, sample_weight, (X_val, y_val)
-        if not self.validation_split:
-            return X, y, sample_weight, None
-        labels = y.ravel() if y.ndim == 2 and y.shape[1] == 1 else np.argmax(y, axis=1)
-        index = np.arange(len(X))
-        train, val = train_test_split(
-            index, test_size=self.validation_split, stratify=labels, random_state=self._random_state
-        )
-        weights = None if sample_weight is None else sample_weight[train]
-        if getattr(self, "_held_out", False) is None:  # fit, not partial_fit: calibrate on val
-            self._held_out = val
-        return X[train], y[train], weights, (X[val], y[val])
+        return split_validation(self, X, y, sample_weight)
 
     def _fit_keras_model(self, X, y, sample_weight, warm_start, epochs, initial_epoch, **kwargs):
         X, y, sample_weight, validation = self._split_validation(X, y, sample_weight)
