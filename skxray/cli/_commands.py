@@ -15,16 +15,14 @@ from ._inputs_outputs import (
     check_output_file,
     class_names,
     decode_for,
-    image_files,
     keras_verbosity,
+    loaded_model_and_images,
     make_folder,
     model_and_images,
     one_line,
     plural,
-    precheck_images,
     progress,
     report_skipped,
-    resolve_model,
     threshold_of,
 )
 
@@ -47,23 +45,15 @@ def models(args):
 
 
 def calibrate(args):
-    from ..evaluation._input_check import calibrate_input_check, check_inputs
+    from ..evaluation._input_check import recalibrate
 
     out = check_output_file(args.out, "model file")
-    inputs = resolve_model(args, args.inputs)
-    scanned = []  # non-image entries of the folders given: reported, not fatal
-    files = image_files(inputs, scanned)
-    if not args.skip_bad:
-        precheck_images(files)
-    model, metadata = _load_model(args.model, args)
-    images, paths, problems, rest = decode_for(model, args.model, files, args, args.skip_bad)
-    distance = "unlike the training images"
-    before = sum(distance in r for r in check_inputs(rest, images, paths=paths).reasons)
-    try:
-        calibrate_input_check(rest, images, alpha=args.alpha)  # rest shares model's steps
+    model, metadata, images, _, problems, rest = loaded_model_and_images(args, args.inputs)
+    try:  # rest shares model's steps: model is recalibrated too
+        score, quantile = recalibrate(rest, images, args.alpha)
     except ValueError as exc:
         raise CommandError(one_line(exc).removeprefix("calibrate_input_check: ")) from exc
-    after = sum(distance in r for r in check_inputs(rest, images, paths=paths).reasons)
+    before, after = int((score > 1).sum()), int((score > quantile).sum())
     provenance = dict(metadata.get("provenance") or {})
     provenance["input_check"] = {"calibrated_on": len(images), "alpha": args.alpha}
     _save_model(
@@ -77,7 +67,7 @@ def calibrate(args):
     print(
         f"Calibrated the input check on {plural(len(images), 'image')} at alpha {args.alpha:g}: "
         f"{before} of them were unlike the training images before, {after} now; wrote {out}"
-        + report_skipped(scanned + problems)
+        + report_skipped(problems)
     )
     print(f"Use it with: skxray predict --model {out} PATH...")
     return 0

@@ -352,13 +352,21 @@ def model_and_images(args, inputs):
     :func:`decode_for` for the last four. ``positive`` (the column of PNEUMONIA) and
     ``threshold`` are ``None`` for a model of three classes or more.
     """
+    model, metadata, images, paths, problems, rest = loaded_model_and_images(args, inputs)
+    names, positive = class_names(model, metadata)
+    threshold = threshold_of(args, metadata, len(names))
+    return (names, positive, threshold, images, paths, problems, rest)
+
+
+def loaded_model_and_images(args, inputs):
+    """The model of ``args`` (a shipped name or a file), its metadata, and the images of
+    ``inputs`` decoded as it reads them: ``(model, metadata, images, paths, problems,
+    rest)``, ``problems`` including the non-image entries of the folders given."""
     inputs = resolve_model(args, inputs)
     scanned = []  # non-image entries of the folders given: reported, not fatal
     files = image_files(inputs, scanned)
     if not args.skip_bad:
         precheck_images(files)  # a file that is no image fails before the model loads
     model, metadata = _load_model(args.model, args)
-    names, positive = class_names(model, metadata)
-    threshold = threshold_of(args, metadata, len(names))
     images, paths, problems, rest = decode_for(model, args.model, files, args, args.skip_bad)
-    return (names, positive, threshold, images, paths, scanned + problems, rest)
+    return model, metadata, images, paths, scanned + problems, rest

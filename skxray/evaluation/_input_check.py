@@ -347,6 +347,14 @@ def calibrate_input_check(model, X, *, alpha=0.01):
     >>> bool(check_inputs(clf, data.images[60:]).flagged.mean() <= 0.05)
     True
     """
+    recalibrate(model, X, alpha)
+    return model
+
+
+def recalibrate(model, X, alpha):
+    """:func:`calibrate_input_check`'s work: ``(score, quantile)``, the images' distance
+    scores before it and the factor by which every threshold grew (``score > quantile``:
+    flagged now)."""
     if not (isinstance(alpha, float | int) and 0 < alpha < 1):
         raise ValueError(f"calibrate_input_check: alpha must be a float in (0, 1); got {alpha!r}.")
     final, images = through_pipeline(model, X)
@@ -364,7 +372,8 @@ def calibrate_input_check(model, X, *, alpha=0.01):
             "calibrate_input_check: the model has no input statistics (input_stats_), as "
             "after training on an ImageStream; there is no distance to calibrate."
         )
-    quantile = conformal_quantile(_distance_score(final, images), alpha)
+    score = _distance_score(final, images)
+    quantile = conformal_quantile(score, alpha)
     for member in fitted:
         stats = member.input_stats_
         member.input_stats_ = {
@@ -372,4 +381,4 @@ def calibrate_input_check(model, X, *, alpha=0.01):
             "threshold": stats["threshold"] * quantile,
             "calibration": f"conformal on {len(images)} held-out images, alpha {alpha:g}",
         }
-    return model
+    return score, quantile
